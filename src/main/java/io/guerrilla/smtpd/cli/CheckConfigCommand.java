@@ -1,0 +1,30 @@
+package io.guerrilla.smtpd.cli;
+
+import io.guerrilla.smtpd.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "check-config", mixinStandardHelpOptions = true,
+        description = "Validate a config file (and flags); exit 0 when usable, 2 naming each bad key otherwise.")
+final class CheckConfigCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try {
+            options.load();
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        spec.commandLine().getOut().println("config ok");
+        return 0;
+    }
+}

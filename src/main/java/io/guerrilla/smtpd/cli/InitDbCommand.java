@@ -1,0 +1,40 @@
+package io.guerrilla.smtpd.cli;
+
+import io.guerrilla.smtpd.config.ConfigException;
+import io.guerrilla.smtpd.config.GuerrillaConfig;
+import io.guerrilla.smtpd.store.MailStore;
+import io.guerrilla.smtpd.store.StoreException;
+import io.guerrilla.smtpd.store.Stores;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "init-db", mixinStandardHelpOptions = true, description = "Create the store's schema if missing.")
+final class InitDbCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        GuerrillaConfig config;
+        try {
+            config = options.load();
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        try (MailStore store = Stores.create(config.store, Runnable::run)) {
+            store.open();
+        } catch (StoreException e) {
+            spec.commandLine().getErr().println("guerrillad: " + e.getMessage());
+            return Main.EXIT_RUNTIME;
+        }
+        spec.commandLine().getOut().println("schema ready in " + config.store.type + " store");
+        return 0;
+    }
+}

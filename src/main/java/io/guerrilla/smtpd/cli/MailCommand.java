@@ -1,0 +1,98 @@
+package io.guerrilla.smtpd.cli;
+
+import io.guerrilla.smtpd.config.ConfigException;
+import io.guerrilla.smtpd.store.MailReader;
+import io.guerrilla.smtpd.store.StoreException;
+import io.guerrilla.smtpd.store.StoredMail;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "mail", mixinStandardHelpOptions = true, description = "Look at stored mail.",
+        subcommands = {MailCommand.ListMail.class, MailCommand.ShowMail.class})
+final class MailCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "say list or show");
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List stored messages, newest first.")
+    static final class ListMail implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+        @Option(names = "--to", paramLabel = "ADDR", description = "Only mail to this recipient.")
+        String to;
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "At most N rows (default ${DEFAULT-VALUE}).")
+        int limit;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (MailReader reader = MailReader.open(options.load().store)) {
+                out.printf("%-8s %-19s %-30s %-30s %s%n", "ID", "DATE (UTC)", "FROM", "TO", "SUBJECT");
+                for (StoredMail m : reader.list(to, limit)) {
+                    out.printf("%-8d %-19s %-30s %-30s %s%n", m.id(), m.date(), m.from(), m.to(), m.subject());
+                }
+                out.flush();
+                return 0;
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
+                return Main.EXIT_USAGE;
+            } catch (StoreException | SQLException e) {
+                spec.commandLine().getErr().println("guerrillad: " + e.getMessage());
+                return Main.EXIT_RUNTIME;
+            }
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one stored message.")
+    static final class ShowMail implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+        @Parameters(paramLabel = "ID", description = "The mail_id from 'mail list'.")
+        long id;
+        @Option(names = "--raw", description = "Print only the raw message as stored.")
+        boolean raw;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (MailReader reader = MailReader.open(options.load().store)) {
+                Optional<StoredMail> found = reader.get(id);
+                if (found.isEmpty()) {
+                    spec.commandLine().getErr().println("guerrillad: no mail with id " + id);
+                    return Main.EXIT_RUNTIME;
+                }
+                StoredMail m = found.get();
+                if (!raw) {
+                    out.printf("id: %d%ndate: %s%nfrom: %s%nto: %s%nsubject: %s%nhash: %s%nip: %s%n%n",
+                            m.id(), m.date(), m.from(), m.to(), m.subject(), m.hash(), m.ipAddr());
+                }
+                out.print(new String(m.mail(), StandardCharsets.UTF_8));
+                out.flush();
+                return 0;
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
+                return Main.EXIT_USAGE;
+            } catch (StoreException | SQLException e) {
+                spec.commandLine().getErr().println("guerrillad: " + e.getMessage());
+                return Main.EXIT_RUNTIME;
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.guerrilla.smtpd.server;
+
+import io.guerrilla.smtpd.codec.BareNewlinePolicy;
+import io.guerrilla.smtpd.config.GuerrillaConfig;
+import io.guerrilla.smtpd.config.HostPort;
+import io.guerrilla.smtpd.smtp.AllowedHosts;
+import io.guerrilla.smtpd.smtp.SessionPolicy;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/** What one listener needs from the config, resolved and checked. */
+public record ListenerSettings(HostPort address, SessionPolicy policy, int maxClients, Duration idleTimeout,
+                               Duration storeTimeout, int maxCommandLine, int maxDataLine,
+                               BareNewlinePolicy bareNewline) {
+
+    public static ListenerSettings from(GuerrillaConfig c) {
+        SessionPolicy policy = new SessionPolicy(c.hostName, new AllowedHosts(c.allowedHosts), c.maxSize,
+                c.maxRecipients, c.maxBadCommands);
+        return new ListenerSettings(HostPort.parse(c.listenInterface), policy, c.maxClients,
+                Duration.ofSeconds(c.timeout), Duration.ofSeconds(c.store.timeout), c.maxCommandLineLength,
+                c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)));
+    }
+}

@@ -1,0 +1,77 @@
+package io.guerrilla.smtpd.server;
+
+import io.guerrilla.smtpd.store.MailStore;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/** One SMTP listener: binds its address and gives each accepted connection its own session. */
+public final class SmtpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
+    /** Pending connects the kernel may queue: bursts of thousands of connects must not be dropped. */
+    static final int LISTEN_BACKLOG = 4096;
+
+    private final ListenerSettings settings;
+    private final MailStore store;
+    private final Transport transport;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final ConnectionLimiter limiter;
+    private Channel serverChannel;
+
+    public SmtpServer(ListenerSettings settings, MailStore store, Transport transport, EventLoopGroup bossGroup,
+                      EventLoopGroup workerGroup) {
+        this.settings = settings;
+        this.store = store;
+        this.transport = transport;
+        this.bossGroup = bossGroup;
+        this.workerGroup = workerGroup;
+        this.limiter = new ConnectionLimiter(settings.maxClients());
+    }
+
+    /** Binds and returns the bound address (useful when the configured port is 0). */
+    public InetSocketAddress start() throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, LISTEN_BACKLOG)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        long idle = settings.idleTimeout().toMillis();
+                        ch.pipeline()
+                                .addLast("limit", limiter)
+                                .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
+                                .addLast("smtp", new SmtpSessionHandler(settings, store));
+                    }
+                });
+        serverChannel = b.bind(settings.address().host(), settings.address().port()).sync().channel();
+        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        log.info("listening on {}:{} ({}), host_name {}", bound.getAddress().getHostAddress(), bound.getPort(),
+                transport, settings.policy().hostName());
+        return bound;
+    }
+
+    public int openConnections() {
+        return limiter.open();
+    }
+
+    @Override
+    public void close() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+    }
+}

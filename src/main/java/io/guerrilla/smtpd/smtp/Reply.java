@@ -1,0 +1,70 @@
+package io.guerrilla.smtpd.smtp;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One SMTP reply, possibly multi-line. The wire form is computed once and cached, because most
+ * replies are constants sent millions of times.
+ *
+ * <p>The enhanced status code (RFC 3463, advertised by ENHANCEDSTATUSCODES, RFC 2034) prefixes every
+ * text line; it is null for the greeting and the EHLO response, which RFC 2034 section 3 exempts.
+ */
+public final class Reply {
+    private final int code;
+    private final String enhancedCode;
+    private final List<String> lines;
+    private byte[] wire;
+
+    public Reply(int code, String enhancedCode, List<String> lines) {
+        if (code < 200 || code > 599 || lines.isEmpty()) {
+            throw new IllegalArgumentException("bad reply " + code + " " + lines);
+        }
+        this.code = code;
+        this.enhancedCode = enhancedCode;
+        this.lines = List.copyOf(lines);
+    }
+
+    public static Reply of(int code, String enhancedCode, String text) {
+        return new Reply(code, enhancedCode, List.of(text));
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public String enhancedCode() {
+        return enhancedCode;
+    }
+
+    public List<String> lines() {
+        return lines;
+    }
+
+    public boolean isPositive() {
+        return code < 400;
+    }
+
+    /** The reply as sent: each line CRLF-terminated, "-" after the code on all but the last line. */
+    public byte[] wire() {
+        byte[] w = wire;
+        if (w == null) {
+            StringBuilder sb = new StringBuilder(64);
+            for (int i = 0; i < lines.size(); i++) {
+                sb.append(code).append(i == lines.size() - 1 ? ' ' : '-');
+                if (enhancedCode != null) {
+                    sb.append(enhancedCode).append(' ');
+                }
+                sb.append(lines.get(i)).append("\r\n");
+            }
+            w = sb.toString().getBytes(StandardCharsets.UTF_8);
+            wire = w;
+        }
+        return w;
+    }
+
+    @Override
+    public String toString() {
+        return new String(wire(), StandardCharsets.UTF_8).trim();
+    }
+}

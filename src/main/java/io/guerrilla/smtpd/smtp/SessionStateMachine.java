@@ -1,0 +1,333 @@
+package io.guerrilla.smtpd.smtp;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The SMTP protocol of one connection, as a pure function of the commands it is given: a command
+ * goes in, a reply and an {@link Action} come out. It never touches a socket, a clock or a store, so
+ * every rule of RFC 5321 here is tested without I/O; the Netty handler does what the action says.
+ */
+public final class SessionStateMachine {
+
+    /** Where the session is in the RFC 5321 command sequence (section 4.1.4). */
+    public enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, STORING, CLOSED }
+
+    private final SessionPolicy policy;
+    private State state = State.CONNECTED;
+    private String helo = "";
+    private boolean esmtp;
+    private boolean tls;
+    private int badCommands;
+
+    private MailAddress mailFrom;
+    private boolean smtpUtf8;
+    private final List<MailAddress> recipients = new ArrayList<>();
+    /** Lets DATA say "no valid recipients" (554) rather than "need RCPT" (503), as Postfix does. */
+    private boolean recipientsWereRejected;
+
+    public SessionStateMachine(SessionPolicy policy) {
+        this.policy = policy;
+    }
+
+    public Reply greeting() {
+        return Reply.of(220, null, policy.hostName() + " ESMTP Guerrilla SMTPd");
+    }
+
+    public Outcome handle(SmtpCommand cmd) {
+        return switch (cmd.verb()) {
+            case HELO -> helo(cmd, false);
+            case EHLO -> helo(cmd, true);
+            case MAIL -> mail(cmd);
+            case RCPT -> rcpt(cmd);
+            case DATA -> data(cmd);
+            case RSET -> cmd.hasArgument() ? syntaxError(Replies.NO_PARAMETERS_ALLOWED) : rset();
+            case NOOP -> Outcome.reply(Replies.OK);
+            case VRFY -> cmd.hasArgument() ? Outcome.reply(Replies.VRFY) : syntaxError(Replies.VRFY_SYNTAX);
+            case HELP -> Outcome.reply(Replies.HELP);
+            case QUIT -> quit();
+            case EXPN, BDAT, STARTTLS, XCLIENT -> syntaxError(Replies.NOT_IMPLEMENTED);
+            case EMPTY -> syntaxError(Replies.EMPTY_COMMAND);
+            case UNKNOWN -> syntaxError(Replies.UNKNOWN_COMMAND);
+        };
+    }
+
+    /**
+     * A line the framer could not turn into a command (too long, bare CR/LF, invalid UTF-8): it
+     * counts as a bad command so that garbage cannot hold the connection forever.
+     */
+    public Outcome rejectLine(Reply reply) {
+        return syntaxError(reply);
+    }
+
+    /** Called when the framer has read the end of data (CRLF.CRLF) of the current message. */
+    public Outcome endOfData(DataResult result) {
+        requireState(State.DATA);
+        Reply error = null;
+        if (result.tooBig()) {
+            error = Replies.SIZE_EXCEEDED;
+        } else if (result.bareNewline()) {
+            error = Replies.BARE_NEWLINE_IN_DATA;
+        } else if (result.lineTooLong()) {
+            error = Replies.DATA_LINE_TOO_LONG;
+        }
+        if (error != null) {
+            resetTransaction();
+            return Outcome.reply(error);
+        }
+        state = State.STORING;
+        return new Outcome(null, Action.STORE);
+    }
+
+    /** Called on the event loop once the store has committed (or failed to commit) the message. */
+    public Outcome stored(boolean committed, String queueId) {
+        requireState(State.STORING);
+        resetTransaction();
+        return Outcome.reply(committed ? Replies.queued(queueId) : Replies.STORE_FAILED);
+    }
+
+    private Outcome helo(SmtpCommand cmd, boolean extended) {
+        String arg = cmd.argument().trim();
+        if (arg.isEmpty()) {
+            return syntaxError(Replies.HELO_SYNTAX);
+        }
+        helo = arg;
+        esmtp = extended;
+        resetTransaction();
+        if (!extended) {
+            return Outcome.reply(Reply.of(250, null, policy.hostName()));
+        }
+        return Outcome.reply(ehloReply());
+    }
+
+    private Reply ehloReply() {
+        return new Reply(250, null, List.of(
+                policy.hostName(),
+                "SIZE " + policy.maxMessageSize(),
+                "PIPELINING",
+                "8BITMIME",
+                "SMTPUTF8",
+                "ENHANCEDSTATUSCODES"));
+    }
+
+    private Outcome mail(SmtpCommand cmd) {
+        if (state == State.CONNECTED) {
+            return Outcome.reply(Replies.HELO_FIRST);
+        }
+        if (state != State.GREETED) {
+            return Outcome.reply(Replies.NESTED_MAIL);
+        }
+        PathArgument path;
+        try {
+            path = AddressParser.parseMailFrom(cmd.argument());
+        } catch (AddressException e) {
+            return syntaxError(Reply.of(e.code(), e.enhancedCode(), e.getMessage()));
+        }
+        Map<String, String> params = path.parameters();
+        if (!params.isEmpty() && !esmtp) {
+            return Outcome.reply(Replies.PARAMETERS_NEED_EHLO);
+        }
+        boolean utf8 = false;
+        for (Map.Entry<String, String> p : params.entrySet()) {
+            switch (p.getKey()) {
+                case "SIZE" -> {
+                    long declared = parseSize(p.getValue());
+                    if (declared < 0) {
+                        return syntaxError(Replies.BAD_SIZE_PARAMETER);
+                    }
+                    if (declared > policy.maxMessageSize()) {
+                        return Outcome.reply(Replies.SIZE_EXCEEDED);
+                    }
+                }
+                case "BODY" -> {
+                    String v = p.getValue();
+                    if (v == null || !(v.equalsIgnoreCase("7BIT") || v.equalsIgnoreCase("8BITMIME"))) {
+                        return syntaxError(Replies.BAD_BODY_PARAMETER);
+                    }
+                }
+                case "SMTPUTF8" -> {
+                    if (p.getValue() != null) {
+                        return syntaxError(Replies.UNSUPPORTED_PARAMETER);
+                    }
+                    utf8 = true;
+                }
+                default -> {
+                    return Outcome.reply(Replies.UNSUPPORTED_PARAMETER);
+                }
+            }
+        }
+        if (!utf8 && !path.address().isAscii()) {
+            return Outcome.reply(Replies.UTF8_NEEDS_SMTPUTF8);
+        }
+        mailFrom = path.address();
+        smtpUtf8 = utf8;
+        state = State.MAIL;
+        return Outcome.reply(Replies.SENDER_OK);
+    }
+
+    /** SIZE value per RFC 1870: digits only; -1 when malformed. Overflow means "too big", not an error. */
+    private static long parseSize(String v) {
+        if (v == null || v.isEmpty()) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+            if (n > Long.MAX_VALUE / 20) {
+                return Long.MAX_VALUE;
+            }
+        }
+        return n;
+    }
+
+    private Outcome rcpt(SmtpCommand cmd) {
+        if (state == State.CONNECTED) {
+            return Outcome.reply(Replies.HELO_FIRST);
+        }
+        if (state != State.MAIL && state != State.RCPT) {
+            return Outcome.reply(Replies.NEED_MAIL);
+        }
+        PathArgument path;
+        try {
+            path = AddressParser.parseRcptTo(cmd.argument(), smtpUtf8);
+        } catch (AddressException e) {
+            return syntaxError(Reply.of(e.code(), e.enhancedCode(), e.getMessage()));
+        }
+        if (!path.parameters().isEmpty()) {
+            return Outcome.reply(Replies.UNSUPPORTED_PARAMETER);
+        }
+        MailAddress rcpt = path.address();
+        if (!smtpUtf8 && !rcpt.isAscii()) {
+            return rejectRecipient(Replies.UTF8_NEEDS_SMTPUTF8);
+        }
+        // RFC 5321 4.5.1: the bare postmaster mailbox must be accepted whatever the domain policy.
+        if (rcpt.domain() != null && !policy.allowedHosts().allows(rcpt.domain())) {
+            return rejectRecipient(Replies.RELAY_DENIED);
+        }
+        if (recipients.size() >= policy.maxRecipients()) {
+            return rejectRecipient(Replies.TOO_MANY_RECIPIENTS);
+        }
+        // A repeated recipient would store the same row twice; accept it but keep one.
+        if (!containsIgnoringDomainCase(rcpt)) {
+            recipients.add(rcpt);
+        }
+        state = State.RCPT;
+        return Outcome.reply(Replies.RECIPIENT_OK);
+    }
+
+    private Outcome rejectRecipient(Reply reply) {
+        recipientsWereRejected = true;
+        return Outcome.reply(reply);
+    }
+
+    private boolean containsIgnoringDomainCase(MailAddress a) {
+        for (MailAddress r : recipients) {
+            if (r.localPart().equals(a.localPart())
+                    && (r.domain() == null ? a.domain() == null : r.domain().equalsIgnoreCase(a.domain()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Outcome data(SmtpCommand cmd) {
+        if (cmd.hasArgument()) {
+            return syntaxError(Replies.NO_PARAMETERS_ALLOWED);
+        }
+        switch (state) {
+            case CONNECTED:
+                return Outcome.reply(Replies.HELO_FIRST);
+            case GREETED:
+                return Outcome.reply(Replies.NEED_MAIL);
+            case MAIL:
+                return Outcome.reply(recipientsWereRejected ? Replies.NO_VALID_RECIPIENTS : Replies.NEED_RCPT);
+            default:
+                break;
+        }
+        state = State.DATA;
+        return new Outcome(Replies.START_DATA, Action.START_DATA);
+    }
+
+    private Outcome rset() {
+        if (state != State.CONNECTED) {
+            resetTransaction();
+        }
+        return Outcome.reply(Replies.OK);
+    }
+
+    private Outcome quit() {
+        state = State.CLOSED;
+        return new Outcome(Replies.BYE, Action.CLOSE);
+    }
+
+    private Outcome syntaxError(Reply reply) {
+        badCommands++;
+        if (badCommands >= policy.maxBadCommands()) {
+            state = State.CLOSED;
+            return new Outcome(Replies.TOO_MANY_ERRORS, Action.CLOSE);
+        }
+        return Outcome.reply(reply);
+    }
+
+    private void resetTransaction() {
+        mailFrom = null;
+        smtpUtf8 = false;
+        recipients.clear();
+        recipientsWereRejected = false;
+        state = helo.isEmpty() ? State.CONNECTED : State.GREETED;
+    }
+
+    private void requireState(State expected) {
+        if (state != expected) {
+            throw new IllegalStateException("expected " + expected + " but in " + state);
+        }
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public SessionPolicy policy() {
+        return policy;
+    }
+
+    public String helo() {
+        return helo;
+    }
+
+    public boolean isEsmtp() {
+        return esmtp;
+    }
+
+    public boolean isTls() {
+        return tls;
+    }
+
+    public void setTls(boolean tls) {
+        this.tls = tls;
+    }
+
+    public MailAddress mailFrom() {
+        return mailFrom;
+    }
+
+    public boolean isSmtpUtf8() {
+        return smtpUtf8;
+    }
+
+    public List<MailAddress> recipients() {
+        return Collections.unmodifiableList(recipients);
+    }
+
+    /** The WITH protocol name of the Received header (RFC 3848, RFC 6531 section 3.7.3). */
+    public String receivedProtocol() {
+        String base = smtpUtf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP";
+        return tls ? base + "S" : base;
+    }
+}

@@ -1,0 +1,21 @@
+package io.guerrilla.smtpd.store;
+
+import io.guerrilla.smtpd.config.StoreConfig;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Executor;
+
+/** Builds the store a config names. */
+public final class Stores {
+    private Stores() {
+    }
+
+    public static MailStore create(StoreConfig c, Executor processing) throws StoreException {
+        return switch (c.type.toLowerCase(Locale.ROOT)) {
+            case "sqlite" -> new SqliteStore(Path.of(c.path), c.synchronous.toUpperCase(Locale.ROOT), processing,
+                    c.batchSize, c.batchWaitMs, c.queueCapacity);
+            default -> throw new StoreException("store.type: unknown store \"" + c.type + "\"");
+        };
+    }
+}

@@ -1,0 +1,109 @@
+package io.guerrilla.smtpd.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A deliberately dumb SMTP client over a raw socket: it sends exactly the bytes it is given, so
+ * tests can send what no well-behaved library would (bare LFs, pipelined groups, garbage).
+ */
+public final class SmtpClient implements AutoCloseable {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    public SmtpClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    public void send(String s) throws IOException {
+        send(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void send(byte[] b) throws IOException {
+        out.write(b);
+        out.flush();
+    }
+
+    /** Sends a command line (CRLF added) and returns its complete reply. */
+    public String command(String line) throws IOException {
+        send(line + "\r\n");
+        return reply();
+    }
+
+    /** Reads one complete reply (all its lines), without the final CRLF. */
+    public String reply() throws IOException {
+        StringBuilder all = new StringBuilder();
+        while (true) {
+            String line = readLine();
+            if (line == null) {
+                throw new IOException("connection closed; got so far: " + all);
+            }
+            if (all.length() > 0) {
+                all.append('\n');
+            }
+            all.append(line);
+            if (line.length() < 4 || line.charAt(3) != '-') {
+                return all.toString();
+            }
+        }
+    }
+
+    private String readLine() throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int prev = -1;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                return buf.size() == 0 ? null : buf.toString(StandardCharsets.UTF_8);
+            }
+            if (b == '\n' && prev == '\r') {
+                byte[] bytes = buf.toByteArray();
+                return new String(bytes, 0, bytes.length - 1, StandardCharsets.UTF_8);
+            }
+            buf.write(b);
+            prev = b;
+        }
+    }
+
+    /** True when the server closed the connection (EOF) within the socket timeout. */
+    public boolean closedByServer() throws IOException {
+        try {
+            return in.read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Whatever arrives within {@code millis}, for asserting that nothing (more) was answered. */
+    public String drain(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try {
+            int b;
+            while ((b = in.read()) >= 0) {
+                buf.write(b);
+            }
+        } catch (SocketTimeoutException ignored) {
+            // Nothing more came: that is the answer.
+        } finally {
+            socket.setSoTimeout(10_000);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,103 @@
+package io.guerrilla.smtpd.support;
+
+import io.guerrilla.smtpd.app.Daemon;
+import io.guerrilla.smtpd.config.ConfigLoader;
+import io.guerrilla.smtpd.config.GuerrillaConfig;
+import io.guerrilla.smtpd.store.SqliteStore;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** A real server on a free loopback port, storing into a fresh SQLite file. */
+public final class TestServer implements AutoCloseable {
+    public final GuerrillaConfig config;
+    public final Path dir;
+    private final Daemon daemon;
+    private final int port;
+
+    private TestServer(GuerrillaConfig config, Path dir) throws Exception {
+        this.config = config;
+        this.dir = dir;
+        this.daemon = new Daemon(config);
+        this.port = daemon.start().getPort();
+    }
+
+    public static TestServer start() throws Exception {
+        return start(c -> { });
+    }
+
+    public static TestServer start(Consumer<GuerrillaConfig> customise) throws Exception {
+        Path dir = Files.createTempDirectory("guerrilla-test");
+        GuerrillaConfig c = new GuerrillaConfig();
+        c.listenInterface = "127.0.0.1:0";
+        c.hostName = "mx.test.local";
+        c.allowedHosts = List.of("localhost", "example.com", "*.example.org");
+        c.store.path = dir.resolve("guerrilla.db").toString();
+        c.logLevel = "warn";
+        customise.accept(c);
+        ConfigLoader.check(c, "test");
+        return new TestServer(c, dir);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Daemon daemon() {
+        return daemon;
+    }
+
+    public Path dbPath() {
+        return Path.of(config.store.path);
+    }
+
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(SqliteStore.jdbcUrl(dbPath()));
+    }
+
+    /** Every row of new_mail, oldest first, each as column name to value. */
+    public List<Map<String, Object>> rows() throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT * FROM new_mail ORDER BY mail_id")) {
+            List<Map<String, Object>> out = new ArrayList<>();
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                for (int i = 1; i <= n; i++) {
+                    row.put(rs.getMetaData().getColumnName(i), rs.getObject(i));
+                }
+                out.add(row);
+            }
+            return out;
+        }
+    }
+
+    public long receivedCounter() throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT setting_value FROM gm2_setting WHERE setting_name = 'received_emails'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    public void execute(String sql) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    @Override
+    public void close() {
+        daemon.close();
+    }
+}
