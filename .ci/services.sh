@@ -24,7 +24,11 @@ WAIT_SECS=${SERVICES_WAIT_SECS:-60}
 log()  { printf '[services] %s\n' "$*"; }
 die()  { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
 
-[ "$(id -u)" -eq 0 ] || die "must run as root (installs packages, starts services)"
+if [ "$(id -u)" -ne 0 ]; then
+  # Developers run the README's test command as themselves; the packages and services need root.
+  command -v sudo >/dev/null 2>&1 || die "must run as root (installs packages, starts services)"
+  exec sudo -E bash "$0" "$@"
+fi
 
 # ---------------------------------------------------------------- 1. install
 PACKAGES=(

@@ -7,6 +7,7 @@ import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,12 +48,17 @@ final class ServeCommand implements Callable<Integer> {
             daemon.close();
             return Main.EXIT_RUNTIME;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("shutting down");
-            daemon.close();
-            stopped.countDown();
-        }, "shutdown"));
+        // Handling TERM/INT ourselves (rather than a shutdown hook) lets a requested stop exit 0,
+        // which is what systemd and container runtimes treat as a clean stop.
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), sig -> {
+                log.info("SIG{} received, shutting down", sig.getName());
+                stopped.countDown();
+            });
+        }
         stopped.await();
+        daemon.close();
+        log.info("stopped");
         return 0;
     }
 }

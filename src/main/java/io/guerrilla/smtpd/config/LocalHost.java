@@ -11,11 +11,11 @@ import java.util.Locale;
  * This machine's name, read without DNS: InetAddress.getLocalHost() can block for seconds on a
  * resolver that is down, and a mail server must start anyway.
  */
-final class LocalHost {
+public final class LocalHost {
     private LocalHost() {
     }
 
-    static String name() {
+    public static String name() {
         String env = System.getenv("HOSTNAME");
         if (env != null && !env.isBlank()) {
             return env.trim().toLowerCase(Locale.ROOT);
@@ -31,7 +31,7 @@ final class LocalHost {
         return "localhost";
     }
 
-    static List<String> defaultAllowedHosts() {
+    public static List<String> defaultAllowedHosts() {
         List<String> hosts = new ArrayList<>(List.of("localhost"));
         String n = name();
         if (!hosts.contains(n)) {

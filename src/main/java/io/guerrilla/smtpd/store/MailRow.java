@@ -7,7 +7,7 @@ package io.guerrilla.smtpd.store;
  * @param date        receive time, UTC, as {@code yyyy-MM-dd HH:mm:ss}
  * @param from        the From header's address
  * @param to          the recipient address, lower-cased domain (what front ends look mail up by)
- * @param body        where the message bytes live: "" in {@code mail}, "gzip"/"zlib" compressed
+ * @param body        where the message bytes live: "raw" uncompressed in {@code mail}, "gzip"/"zlib" compressed
  *                    there, "redis"/"memcached" under {@code hash}
  * @param mail        the raw message with Delivered-To and Received prepended
  * @param hash        32 hex digits identifying this copy
@@ -18,4 +18,6 @@ public record MailRow(String date, String from, String to, String subject, Strin
                       byte[] mail, float spamScore, String hash, String contentType, String recipient,
                       boolean hasAttach, String ipAddr, String messageId, String replyTo, String sender,
                       String returnPath, boolean isTls) {
+    /** {@code body} value for a message kept uncompressed in the {@code mail} column. */
+    public static final String BODY_RAW = "raw";
 }

@@ -35,7 +35,7 @@ public final class MailRowFactory {
             byte[] mail = new byte[trace.length + body.length];
             System.arraycopy(trace, 0, mail, 0, trace.length);
             System.arraycopy(body, 0, mail, trace.length, body.length);
-            rows.add(new MailRow(date, h.from(), canonical(rcpt), h.subject(), "", h.charset(), mail, 0f,
+            rows.add(new MailRow(date, h.from(), canonical(rcpt), h.subject(), MailRow.BODY_RAW, h.charset(), mail, 0f,
                     hash(env.queueId(), rcpt), h.contentType(), rcpt.toString(), h.hasAttachment(),
                     env.clientIp(), h.messageId(), h.replyTo(), h.sender(), env.mailFrom().toString(), env.tls()));
         }

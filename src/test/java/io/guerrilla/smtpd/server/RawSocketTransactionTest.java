@@ -67,7 +67,7 @@ class RawSocketTransactionTest {
             assertThat(alice.get("to")).isEqualTo("Alice@example.com");
             assertThat(alice.get("recipient")).isEqualTo("Alice@Example.com");
             assertThat(alice.get("subject")).isEqualTo("Héllo wörld marker-columns");
-            assertThat(alice.get("body")).isEqualTo("");
+            assertThat(alice.get("body")).isEqualTo("raw");
             assertThat(alice.get("charset")).isEqualTo("utf-8");
             assertThat(alice.get("content_type")).isEqualTo("multipart/mixed");
             assertThat(alice.get("has_attach")).isEqualTo(1);

@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.server;
 
+import io.guerrilla.smtpd.support.Commands;
 import io.guerrilla.smtpd.support.Requirements;
 import io.guerrilla.smtpd.support.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -27,14 +28,6 @@ class RealClientsTest {
     @AfterAll
     static void stop() {
         server.close();
-    }
-
-    private static String run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("exit of %s, output:%n%s", cmd.get(0), out).isZero();
-        return out;
     }
 
     private static Map<String, Object> onlyRowWithSubject(String subject) throws Exception {
@@ -65,7 +58,7 @@ class RealClientsTest {
                     assert refused['dave@nowhere.test'][0] == 550, refused
                     print('sent')
                 """);
-        assertThat(run(List.of(python, script.toString(), String.valueOf(server.port())))).contains("sent");
+        assertThat(Commands.run(List.of(python, script.toString(), String.valueOf(server.port())))).contains("sent");
         Map<String, Object> row = onlyRowWithSubject("smtplib ünïcode subject");
         assertThat(row.get("from")).isEqualTo("py@client.test");
         assertThat(row.get("to")).isEqualTo("carol@example.com");
@@ -79,7 +72,7 @@ class RealClientsTest {
     @Test
     void swaks() throws Exception {
         String swaks = Requirements.tool("swaks");
-        String out = run(List.of(swaks, "--server", "127.0.0.1:" + server.port(), "--from", "sw@client.test",
+        String out = Commands.run(List.of(swaks, "--server", "127.0.0.1:" + server.port(), "--from", "sw@client.test",
                 "--to", "erin@sub.example.org", "--helo", "swaks.client.test", "--header", "Subject: via swaks",
                 "--body", "hello from swaks"));
         assertThat(out).contains("<-  250 2.0.0 Ok: queued as");
