@@ -1,6 +1,7 @@
 package io.guerrilla.smtpd.app;
 
 import io.guerrilla.smtpd.config.GuerrillaConfig;
+import io.guerrilla.smtpd.config.ListenerConfig;
 import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
 import io.guerrilla.smtpd.server.Transport;
@@ -10,6 +11,8 @@ import io.guerrilla.smtpd.store.Stores;
 import io.netty.channel.EventLoopGroup;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +25,7 @@ public final class Daemon implements AutoCloseable {
     private EventLoopGroup workers;
     private ExecutorService processing;
     private MailStore store;
-    private SmtpServer server;
+    private final List<SmtpServer> servers = new ArrayList<>();
 
     public Daemon(GuerrillaConfig config) {
         this.config = config;
@@ -39,19 +42,24 @@ public final class Daemon implements AutoCloseable {
         store.open();
         boss = transport.newGroup(1);
         workers = transport.newGroup(cores);
-        server = new SmtpServer(ListenerSettings.from(config), store, transport, boss, workers);
-        return server.start();
+        List<InetSocketAddress> bound = new ArrayList<>();
+        for (ListenerConfig listener : config.listeners()) {
+            SmtpServer server = new SmtpServer(ListenerSettings.from(listener, config.store), store, transport, boss,
+                    workers);
+            servers.add(server);
+            bound.add(server.start());
+        }
+        return bound.get(0);
     }
 
-    public SmtpServer server() {
-        return server;
+    /** The running listeners, in config order. */
+    public List<SmtpServer> servers() {
+        return List.copyOf(servers);
     }
 
     @Override
     public void close() {
-        if (server != null) {
-            server.close();
-        }
+        servers.forEach(SmtpServer::close);
         if (boss != null) {
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }

@@ -17,7 +17,7 @@ final class ConfigOptions {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Overrides listen_interface.")
     String listen;
 
-    @Option(names = "--allowed-hosts", paramLabel = "LIST", description = "Overrides allowed_hosts, comma-separated, * wildcards.")
+    @Option(names = "--allowed-hosts", paramLabel = "LIST", description = "Overrides allowed_hosts (of every listener), comma-separated, * wildcards.")
     String allowedHosts;
 
     @Option(names = "--db", paramLabel = "PATH", description = "Overrides store.path (the SQLite file).")
@@ -27,11 +27,15 @@ final class ConfigOptions {
     GuerrillaConfig load() throws ConfigException {
         GuerrillaConfig c = configFile == null ? new GuerrillaConfig() : ConfigLoader.load(configFile);
         if (listen != null) {
+            if (!c.servers.isEmpty()) {
+                throw new ConfigException("--listen: the config defines servers:, set each listen_interface there");
+            }
             c.listenInterface = listen;
         }
         if (allowedHosts != null) {
             List<String> hosts = Arrays.stream(allowedHosts.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
             c.allowedHosts = hosts;
+            c.servers.forEach(l -> l.allowedHosts = hosts);
         }
         if (db != null) {
             c.store.path = db;

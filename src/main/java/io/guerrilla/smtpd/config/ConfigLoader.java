@@ -3,8 +3,11 @@ package io.guerrilla.smtpd.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
@@ -12,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /** Reads and checks a YAML config; every failure names the key at fault. */
@@ -40,7 +44,12 @@ public final class ConfigLoader {
     public static GuerrillaConfig parse(String yaml, String source) throws ConfigException {
         GuerrillaConfig cfg;
         try {
-            cfg = yaml.isBlank() ? new GuerrillaConfig() : YAML.readValue(yaml, GuerrillaConfig.class);
+            JsonNode tree = yaml.isBlank() ? null : YAML.readTree(yaml);
+            if (tree instanceof ObjectNode root) {
+                inheritListenerDefaults(root);
+            }
+            cfg = tree == null || tree.isNull() || tree.isMissingNode()
+                    ? new GuerrillaConfig() : YAML.treeToValue(tree, GuerrillaConfig.class);
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(source + ": " + path(e) + ": unknown key");
         } catch (JsonMappingException e) {
@@ -59,6 +68,37 @@ public final class ConfigLoader {
         List<String> errors = cfg.validate();
         if (!errors.isEmpty()) {
             throw new ConfigException(errors.stream().map(e -> source + ": " + e).collect(Collectors.joining("\n")));
+        }
+    }
+
+    /**
+     * Copies top-level listener keys into every {@code servers} entry that does not set them, so
+     * e.g. allowed_hosts is written once; nested maps (such as tls) are merged key by key.
+     */
+    private static void inheritListenerDefaults(ObjectNode root) {
+        if (!(root.get("servers") instanceof ArrayNode servers)) {
+            return;
+        }
+        Set<String> listenerKeys = YAML.getSerializationConfig()
+                .introspect(YAML.constructType(ListenerConfig.class)).findProperties().stream()
+                .map(p -> p.getName()).collect(Collectors.toSet());
+        for (JsonNode entry : servers) {
+            if (entry instanceof ObjectNode server) {
+                root.properties().forEach(field -> {
+                    if (listenerKeys.contains(field.getKey())) {
+                        fill(server, field.getKey(), field.getValue());
+                    }
+                });
+            }
+        }
+    }
+
+    private static void fill(ObjectNode target, String key, JsonNode value) {
+        JsonNode existing = target.get(key);
+        if (existing == null) {
+            target.set(key, value.deepCopy());
+        } else if (existing instanceof ObjectNode nested && value instanceof ObjectNode defaults) {
+            defaults.properties().forEach(f -> fill(nested, f.getKey(), f.getValue()));
         }
     }
 

@@ -1,7 +1,8 @@
 package io.guerrilla.smtpd.server;
 
 import io.guerrilla.smtpd.codec.BareNewlinePolicy;
-import io.guerrilla.smtpd.config.GuerrillaConfig;
+import io.guerrilla.smtpd.config.ListenerConfig;
+import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.smtp.AllowedHosts;
 import io.guerrilla.smtpd.smtp.SessionPolicy;
@@ -14,11 +15,11 @@ public record ListenerSettings(HostPort address, SessionPolicy policy, int maxCl
                                Duration storeTimeout, int maxCommandLine, int maxDataLine,
                                BareNewlinePolicy bareNewline) {
 
-    public static ListenerSettings from(GuerrillaConfig c) {
+    public static ListenerSettings from(ListenerConfig c, StoreConfig store) {
         SessionPolicy policy = new SessionPolicy(c.hostName, new AllowedHosts(c.allowedHosts), c.maxSize,
                 c.maxRecipients, c.maxBadCommands);
         return new ListenerSettings(HostPort.parse(c.listenInterface), policy, c.maxClients,
-                Duration.ofSeconds(c.timeout), Duration.ofSeconds(c.store.timeout), c.maxCommandLineLength,
+                Duration.ofSeconds(c.timeout), Duration.ofSeconds(store.timeout), c.maxCommandLineLength,
                 c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)));
     }
 }

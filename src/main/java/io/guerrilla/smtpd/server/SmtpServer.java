@@ -64,6 +64,11 @@ public final class SmtpServer implements AutoCloseable {
         return bound;
     }
 
+    /** The address actually bound (the configured port may be 0). */
+    public InetSocketAddress boundAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
     public int openConnections() {
         return limiter.open();
     }

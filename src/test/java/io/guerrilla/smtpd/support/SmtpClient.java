@@ -18,7 +18,11 @@ public final class SmtpClient implements AutoCloseable {
     private final OutputStream out;
 
     public SmtpClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this("127.0.0.1", port);
+    }
+
+    public SmtpClient(String host, int port) throws IOException {
+        socket = new Socket(host, port);
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();

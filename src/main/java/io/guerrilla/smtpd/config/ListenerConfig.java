@@ -1,0 +1,71 @@
+package io.guerrilla.smtpd.config;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One SMTP listener's settings. At the top level of the config these keys describe the single
+ * default listener and act as defaults for every entry of {@code servers:}, which may override any
+ * of them. Key names follow go-guerrilla's where it has one so its users recognise them.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public class ListenerConfig {
+    public String listenInterface = "127.0.0.1:2525";
+    public String hostName = LocalHost.name();
+    public List<String> allowedHosts = LocalHost.defaultAllowedHosts();
+    public long maxSize = Limits.MAX_SIZE;
+    public int maxClients = Limits.MAX_CLIENTS;
+    public int maxRecipients = Limits.MAX_RECIPIENTS;
+    public int maxBadCommands = Limits.MAX_BAD_COMMANDS;
+    public int maxCommandLineLength = Limits.MAX_COMMAND_LINE_LENGTH;
+    public int maxDataLineLength = Limits.MAX_DATA_LINE_LENGTH;
+    public int timeout = Limits.TIMEOUT_SECONDS;
+    /** "normalize" (store bare CR/LF as CRLF, Postfix 3.9's default) or "reject" (550 5.6.0). */
+    public String bareNewline = "normalize";
+
+    /** Adds each problem as "prefix + key: what is wrong". */
+    void validateListener(String prefix, List<String> errors) {
+        try {
+            HostPort.parse(listenInterface);
+        } catch (IllegalArgumentException e) {
+            errors.add(prefix + "listen_interface: " + e.getMessage());
+        }
+        if (hostName == null || hostName.isBlank() || hostName.chars().anyMatch(c -> c <= ' ' || c == 127)) {
+            errors.add(prefix + "host_name: must be a non-empty name without spaces or control characters");
+        }
+        if (allowedHosts == null || allowedHosts.isEmpty()) {
+            errors.add(prefix + "allowed_hosts: must list at least one domain (use \"*\" to accept every domain)");
+        } else if (allowedHosts.stream().anyMatch(h -> h == null || h.isBlank())) {
+            errors.add(prefix + "allowed_hosts: empty entry");
+        }
+        positive(errors, prefix + "max_size", maxSize);
+        positive(errors, prefix + "max_clients", maxClients);
+        if (maxRecipients < 1) {
+            errors.add(prefix + "max_recipients: must be at least 1 (RFC 5321 asks for 100)");
+        }
+        positive(errors, prefix + "max_bad_commands", maxBadCommands);
+        if (maxCommandLineLength < 512) {
+            errors.add(prefix + "max_command_line_length: must be at least 512 (RFC 5321 4.5.3.1.4)");
+        }
+        if (maxDataLineLength != 0 && maxDataLineLength < 1000) {
+            errors.add(prefix + "max_data_line_length: must be 0 (no limit) or at least 1000 (RFC 5321 4.5.3.1.6)");
+        }
+        positive(errors, prefix + "timeout", timeout);
+        if (!List.of("normalize", "reject").contains(lower(bareNewline))) {
+            errors.add(prefix + "bare_newline: must be \"normalize\" or \"reject\"");
+        }
+    }
+
+    static void positive(List<String> errors, String key, long value) {
+        if (value <= 0) {
+            errors.add(key + ": must be greater than 0");
+        }
+    }
+
+    static String lower(String s) {
+        return s == null ? "" : s.toLowerCase(Locale.ROOT);
+    }
+}
