@@ -32,6 +32,12 @@ public final class SmtpFramer {
     private boolean bareNewlineSeen;
     private boolean lineTooLong;
 
+    private long chunkRemaining;
+
+    /** Stops at a byte no text line holds: C0 controls other than HT, CR and LF, and DEL. */
+    private static final ByteProcessor FIND_BINARY =
+            b -> !((b >= 0 && b < 0x20 && b != '\t' && b != '\r' && b != '\n') || b == 0x7f);
+
     /**
      * @param maxCommandLine longest command line in octets including CRLF
      * @param maxDataLine    longest content line in octets including CRLF; 0 for no limit
@@ -52,6 +58,10 @@ public final class SmtpFramer {
         int w = in.writerIndex();
         if (discardingCommand) {
             int end = findCrlf(in, r, w, discardEndedWithCr);
+            if (isBinary(in, r, end < 0 ? w : end)) {
+                discardingCommand = false;
+                return binary(in);
+            }
             if (end < 0) {
                 discardEndedWithCr = w > r && in.getByte(w - 1) == '\r';
                 in.readerIndex(w);
@@ -62,6 +72,9 @@ public final class SmtpFramer {
             return CommandLine.TOO_LONG;
         }
         int end = findCrlf(in, r, w, false);
+        if (isBinary(in, r, end < 0 ? w : end)) {
+            return binary(in);
+        }
         if (end < 0) {
             if (w - r >= maxCommandLine) {
                 discardingCommand = true;
@@ -82,6 +95,16 @@ public final class SmtpFramer {
             return CommandLine.INVALID_UTF8;
         }
         return new CommandLine(CommandLine.Kind.LINE, in.toString(r, len, StandardCharsets.UTF_8));
+    }
+
+    private static boolean isBinary(ByteBuf in, int from, int to) {
+        return to > from && in.forEachByte(from, to - from, FIND_BINARY) >= 0;
+    }
+
+    /** The connection is closed after binary input, so everything read so far is dropped with it. */
+    private static CommandLine binary(ByteBuf in) {
+        in.readerIndex(in.writerIndex());
+        return CommandLine.BINARY;
     }
 
     /**
@@ -184,6 +207,26 @@ public final class SmtpFramer {
         atLineStart = true;
         lineStartFollowsCrlf = byCrlf;
         lineLength = 0;
+    }
+
+    /** Prepares to read one BDAT chunk of {@code size} octets. */
+    public void startChunk(long size) {
+        chunkRemaining = size;
+    }
+
+    /**
+     * Moves what {@code in} holds of the current BDAT chunk to {@code sink} exactly as sent (RFC 3030:
+     * no dot-unstuffing, no line ends looked at), or skips it when sink is null; returns true once
+     * the whole chunk has been read. Bytes after the chunk stay in {@code in}.
+     */
+    public boolean readChunk(ByteBuf in, BodySink sink) {
+        int n = (int) Math.min(chunkRemaining, in.readableBytes());
+        if (n > 0 && sink != null) {
+            sink.append(in, in.readerIndex(), n);
+        }
+        in.skipBytes(n);
+        chunkRemaining -= n;
+        return chunkRemaining == 0;
     }
 
     /** Whether the message just read held a bare CR or LF under {@link BareNewlinePolicy#REJECT}. */

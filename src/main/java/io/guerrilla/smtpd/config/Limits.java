@@ -25,4 +25,28 @@ public final class Limits {
     public static final int STORE_BATCH_SIZE = 256;
     /** Messages waiting for the store before new ones get 451: bounds memory when the store is slow. */
     public static final int STORE_QUEUE_CAPACITY = 4096;
+    /**
+     * Connections open at once from one client address; 0 = no per-address cap. As Postfix's
+     * smtpd_client_connection_count_limit (50): one host cannot take every slot of max_clients.
+     */
+    public static final int MAX_CONNECTIONS_PER_IP = 50;
+    /**
+     * New connections per minute from one client address; 0 = off (as Postfix's
+     * smtpd_client_connection_rate_limit): a connect flood from one host is refused with 421.
+     */
+    public static final int CONNECTION_RATE_PER_IP = 0;
+    /**
+     * Messages on one connection before 421 at the next MAIL. Far above what MTAs send per
+     * connection (they reuse one for a few hundred at most), yet stops one client from holding a
+     * connection and its per-IP slot for ever with an endless stream of transactions.
+     */
+    public static final int MAX_MESSAGES_PER_CONNECTION = 1000;
+    /**
+     * Bytes per second a client must average over each window while sending DATA or BDAT content;
+     * 0 = off. 1 KiB/s is below any real link, so only a slowloris that trickles bytes to dodge the
+     * idle timeout is cut off (421 4.4.2).
+     */
+    public static final int MIN_DATA_RATE = 1024;
+    /** Seconds of each min_data_rate window; also the grace before the first check. */
+    public static final int MIN_DATA_RATE_WINDOW_SECONDS = 30;
 }

@@ -25,6 +25,11 @@ public class ListenerConfig {
     public int timeout = Limits.TIMEOUT_SECONDS;
     /** "normalize" (store bare CR/LF as CRLF, Postfix 3.9's default) or "reject" (550 5.6.0). */
     public String bareNewline = "normalize";
+    public int maxConnectionsPerIp = Limits.MAX_CONNECTIONS_PER_IP;
+    public int connectionRatePerIp = Limits.CONNECTION_RATE_PER_IP;
+    public int maxMessagesPerConnection = Limits.MAX_MESSAGES_PER_CONNECTION;
+    public int minDataRate = Limits.MIN_DATA_RATE;
+    public int minDataRateWindow = Limits.MIN_DATA_RATE_WINDOW_SECONDS;
 
     /** Adds each problem as "prefix + key: what is wrong". */
     void validateListener(String prefix, List<String> errors) {
@@ -56,6 +61,21 @@ public class ListenerConfig {
         positive(errors, prefix + "timeout", timeout);
         if (!List.of("normalize", "reject").contains(lower(bareNewline))) {
             errors.add(prefix + "bare_newline: must be \"normalize\" or \"reject\"");
+        }
+        validateAbuseLimits(prefix, errors);
+    }
+
+    private void validateAbuseLimits(String prefix, List<String> errors) {
+        notNegative(errors, prefix + "max_connections_per_ip", maxConnectionsPerIp);
+        notNegative(errors, prefix + "connection_rate_per_ip", connectionRatePerIp);
+        positive(errors, prefix + "max_messages_per_connection", maxMessagesPerConnection);
+        notNegative(errors, prefix + "min_data_rate", minDataRate);
+        positive(errors, prefix + "min_data_rate_window", minDataRateWindow);
+    }
+
+    static void notNegative(List<String> errors, String key, long value) {
+        if (value < 0) {
+            errors.add(key + ": must be 0 (off) or more");
         }
     }
 

@@ -13,13 +13,15 @@ import java.util.Locale;
 /** What one listener needs from the config, resolved and checked. */
 public record ListenerSettings(HostPort address, SessionPolicy policy, int maxClients, Duration idleTimeout,
                                Duration storeTimeout, int maxCommandLine, int maxDataLine,
-                               BareNewlinePolicy bareNewline) {
+                               BareNewlinePolicy bareNewline, int maxConnectionsPerIp, int connectionRatePerIp,
+                               int minDataRate, Duration minDataRateWindow) {
 
     public static ListenerSettings from(ListenerConfig c, StoreConfig store) {
         SessionPolicy policy = new SessionPolicy(c.hostName, new AllowedHosts(c.allowedHosts), c.maxSize,
-                c.maxRecipients, c.maxBadCommands);
+                c.maxRecipients, c.maxBadCommands, c.maxMessagesPerConnection);
         return new ListenerSettings(HostPort.parse(c.listenInterface), policy, c.maxClients,
                 Duration.ofSeconds(c.timeout), Duration.ofSeconds(store.timeout), c.maxCommandLineLength,
-                c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)));
+                c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)),
+                c.maxConnectionsPerIp, c.connectionRatePerIp, c.minDataRate, Duration.ofSeconds(c.minDataRateWindow));
     }
 }

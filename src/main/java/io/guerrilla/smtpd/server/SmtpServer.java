@@ -26,6 +26,7 @@ public final class SmtpServer implements AutoCloseable {
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final ConnectionLimiter limiter;
+    private final ClientLimiter clientLimiter;
     private Channel serverChannel;
 
     public SmtpServer(ListenerSettings settings, MailStore store, Transport transport, EventLoopGroup bossGroup,
@@ -36,6 +37,7 @@ public final class SmtpServer implements AutoCloseable {
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
         this.limiter = new ConnectionLimiter(settings.maxClients());
+        this.clientLimiter = new ClientLimiter(settings.maxConnectionsPerIp(), settings.connectionRatePerIp());
     }
 
     /** Binds and returns the bound address (useful when the configured port is 0). */
@@ -54,7 +56,7 @@ public final class SmtpServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("limit", limiter)
                                 .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
-                                .addLast("smtp", new SmtpSessionHandler(settings, store));
+                                .addLast("smtp", new SmtpSessionHandler(settings, store, clientLimiter));
                     }
                 });
         serverChannel = b.bind(settings.address().host(), settings.address().port()).sync().channel();

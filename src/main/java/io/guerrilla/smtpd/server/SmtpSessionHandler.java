@@ -12,6 +12,7 @@ import io.guerrilla.smtpd.smtp.Replies;
 import io.guerrilla.smtpd.smtp.Reply;
 import io.guerrilla.smtpd.smtp.SessionStateMachine;
 import io.guerrilla.smtpd.smtp.SmtpCommand;
+import io.guerrilla.smtpd.smtp.Verb;
 import io.guerrilla.smtpd.store.MailStore;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -23,9 +24,11 @@ import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,6 +42,11 @@ import java.util.concurrent.TimeUnit;
  * pipelined commands already read wait in the cumulation buffer and are handled after the 250.
  * Replies are written as commands are handled and flushed when the input is drained, so a pipelined
  * group (RFC 2920) costs one write.
+ *
+ * <p>BDAT chunks (RFC 3030) are read by length, exactly as sent; a refused chunk is still read and
+ * dropped so the next command is found where the client put it. While message content arrives
+ * (DATA or a BDAT chunk) the client must keep up a minimum data rate, so a slowloris that trickles
+ * bytes to dodge the idle timeout is cut off.
  */
 final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
@@ -47,6 +55,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private final MailStore store;
     private final SmtpFramer framer;
     private final SessionStateMachine machine;
+    private final ClientLimiter clientLimiter;
 
     private ByteBuf cumulation;
     private MessageBody body;
@@ -54,10 +63,16 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private boolean inData;
     private boolean storing;
     private boolean closing;
+    private boolean inChunk;
+    private InetAddress clientAddress;
+    private boolean countedByClientLimiter;
+    private long bytesThisWindow;
+    private ScheduledFuture<?> dataRateCheck;
 
-    SmtpSessionHandler(ListenerSettings settings, MailStore store) {
+    SmtpSessionHandler(ListenerSettings settings, MailStore store, ClientLimiter clientLimiter) {
         this.settings = settings;
         this.store = store;
+        this.clientLimiter = clientLimiter;
         this.framer = new SmtpFramer(settings.maxCommandLine(), settings.maxDataLine(), settings.bareNewline());
         this.machine = new SessionStateMachine(settings.policy());
     }
@@ -65,12 +80,44 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress a) {
-            clientIp = a.getAddress().getHostAddress();
+            setClientAddress(a.getAddress());
         }
         log.debug("connect {} from {}", ctx.channel().id(), clientIp);
+        if (!admitClient(ctx)) {
+            return;
+        }
         write(ctx, machine.greeting());
         ctx.flush();
         ctx.fireChannelActive();
+    }
+
+    /**
+     * The one place the client's address is set: per-address limits, the Received header and the
+     * stored ip_addr all follow it.
+     */
+    private void setClientAddress(InetAddress address) {
+        clientAddress = address;
+        clientIp = address.getHostAddress();
+    }
+
+    /** Applies the per-address limits; false when the client was refused and is being closed. */
+    private boolean admitClient(ChannelHandlerContext ctx) {
+        if (clientAddress == null) {
+            return true;
+        }
+        Reply refusal = switch (clientLimiter.acquire(clientAddress)) {
+            case ADMITTED -> null;
+            case TOO_MANY_CONNECTIONS -> Replies.TOO_MANY_CONNECTIONS_FROM_IP;
+            case TOO_FAST -> Replies.CONNECTION_RATE_EXCEEDED;
+        };
+        if (refusal == null) {
+            countedByClientLimiter = true;
+            return true;
+        }
+        log.info("refused {} from {}: {}", ctx.channel().id(), clientIp, refusal);
+        write(ctx, refusal);
+        close(ctx);
+        return false;
     }
 
     @Override
@@ -80,6 +127,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             in.release();
             return;
         }
+        bytesThisWindow += in.readableBytes();
         cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
         process(ctx);
     }
@@ -91,7 +139,19 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void process(ChannelHandlerContext ctx) {
-        while (cumulation != null && cumulation.isReadable() && !storing && !closing) {
+        while (!storing && !closing) {
+            if (inChunk) {
+                // Checked before looking for input: a chunk of size 0 (BDAT 0 LAST) is complete at once.
+                ByteBuf in = cumulation == null ? Unpooled.EMPTY_BUFFER : cumulation;
+                if (!framer.readChunk(in, machine.chunkAccepted() ? body : null)) {
+                    break;
+                }
+                endOfChunk(ctx);
+                continue;
+            }
+            if (cumulation == null || !cumulation.isReadable()) {
+                break;
+            }
             if (inData) {
                 if (!framer.readData(cumulation, body)) {
                     break;
@@ -102,9 +162,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 if (line == null) {
                     break;
                 }
-                apply(ctx, line.kind() == CommandLine.Kind.LINE
-                        ? machine.handle(SmtpCommand.parse(line.text()))
-                        : machine.rejectLine(rejection(line.kind())));
+                command(ctx, line);
             }
         }
         if (cumulation != null) {
@@ -117,11 +175,27 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void command(ChannelHandlerContext ctx, CommandLine line) {
+        switch (line.kind()) {
+            case LINE -> {
+                SmtpCommand cmd = SmtpCommand.parse(line.text());
+                Outcome o = machine.handle(cmd);
+                apply(ctx, o);
+                if (cmd.verb() == Verb.DATA && o.action() != Action.START_DATA && !closing
+                        && cumulation.isReadable()) {
+                    apply(ctx, machine.improperPipelining());
+                }
+            }
+            case BINARY -> apply(ctx, machine.rejectBinary());
+            default -> apply(ctx, machine.rejectLine(rejection(line.kind())));
+        }
+    }
+
     private static Reply rejection(CommandLine.Kind kind) {
         return switch (kind) {
             case TOO_LONG -> Replies.LINE_TOO_LONG;
             case BARE_NEWLINE -> Replies.BARE_NEWLINE_IN_COMMAND;
-            case INVALID_UTF8, LINE -> Replies.INVALID_UTF8;
+            case INVALID_UTF8, LINE, BINARY -> Replies.INVALID_UTF8;
         };
     }
 
@@ -134,11 +208,73 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 body = new MessageBody(ctx.alloc(), settings.policy().maxMessageSize());
                 framer.startData();
                 inData = true;
+                startDataRateCheck(ctx);
+            }
+            case READ_CHUNK -> {
+                if (machine.chunkAccepted() && body == null) {
+                    body = new MessageBody(ctx.alloc(), settings.policy().maxMessageSize());
+                }
+                framer.startChunk(machine.chunkSize());
+                inChunk = true;
+                startDataRateCheck(ctx);
             }
             case STORE -> startStore(ctx);
             case CLOSE -> close(ctx);
             case NONE -> {
             }
+        }
+        dropAbandonedBody();
+    }
+
+    /** A BDAT transaction ended without being stored (RSET, EHLO, a refused chunk): its content goes. */
+    private void dropAbandonedBody() {
+        if (body != null && !inData && !inChunk && machine.state() != SessionStateMachine.State.BDAT) {
+            body.release();
+            body = null;
+        }
+    }
+
+    private void endOfChunk(ChannelHandlerContext ctx) {
+        inChunk = false;
+        DataResult result = body == null ? new DataResult(0, false, false, false)
+                : new DataResult(body.size(), body.tooBig(), false, false);
+        apply(ctx, machine.endOfChunk(result));
+    }
+
+    /**
+     * While content is arriving, each window must bring min_data_rate × window bytes. The first
+     * check comes a full window after the content starts, which is the grace period.
+     */
+    private void startDataRateCheck(ChannelHandlerContext ctx) {
+        if (settings.minDataRate() <= 0 || dataRateCheck != null) {
+            return;
+        }
+        long window = settings.minDataRateWindow().toMillis();
+        bytesThisWindow = 0;
+        dataRateCheck = ctx.executor().scheduleAtFixedRate(() -> checkDataRate(ctx), window, window,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void checkDataRate(ChannelHandlerContext ctx) {
+        if (!inData && !inChunk || closing) {
+            stopDataRateCheck();
+            return;
+        }
+        long needed = settings.minDataRate() * settings.minDataRateWindow().toSeconds();
+        if (bytesThisWindow < needed) {
+            log.info("data rate too low {} client={}: {} bytes in {}", ctx.channel().id(), clientIp, bytesThisWindow,
+                    settings.minDataRateWindow());
+            write(ctx, Replies.DATA_RATE_TOO_LOW);
+            close(ctx);
+            return;
+        }
+        bytesThisWindow = 0;
+    }
+
+    private void stopDataRateCheck() {
+        if (dataRateCheck != null) {
+            dataRateCheck.cancel(false);
+            dataRateCheck = null;
         }
     }
 
@@ -212,6 +348,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        stopDataRateCheck();
+        if (countedByClientLimiter) {
+            countedByClientLimiter = false;
+            clientLimiter.release(clientAddress);
+        }
         if (cumulation != null) {
             cumulation.release();
             cumulation = null;

@@ -9,5 +9,11 @@ public enum Action {
     /** Stop reading and hand the transaction to the store; call {@link SessionStateMachine#stored}. */
     STORE,
     /** Close the connection once the reply is flushed. */
-    CLOSE
+    CLOSE,
+    /**
+     * Read the next {@link SessionStateMachine#chunkSize()} octets as they are (RFC 3030: no
+     * dot-unstuffing, no line limits), into the message when {@link SessionStateMachine#chunkAccepted()},
+     * else discarded so the session stays in sync; then call {@link SessionStateMachine#endOfChunk}.
+     */
+    READ_CHUNK
 }

@@ -35,7 +35,7 @@ public final class Replies {
 
     public static final Reply PARAMETERS_NEED_EHLO = Reply.of(555, "5.5.4", "Error: ESMTP parameters need EHLO");
     public static final Reply UNSUPPORTED_PARAMETER = Reply.of(555, "5.5.4", "Error: unsupported MAIL/RCPT parameter");
-    public static final Reply BAD_BODY_PARAMETER = Reply.of(501, "5.5.4", "Error: BODY must be 7BIT or 8BITMIME");
+    public static final Reply BAD_BODY_PARAMETER = Reply.of(501, "5.5.4", "Error: BODY must be 7BIT, 8BITMIME or BINARYMIME");
     public static final Reply BAD_SIZE_PARAMETER = Reply.of(501, "5.5.4", "Error: bad SIZE parameter");
     public static final Reply SIZE_EXCEEDED = Reply.of(552, "5.3.4", "Error: message size exceeds fixed limit");
     public static final Reply UTF8_NEEDS_SMTPUTF8 = Reply.of(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8");
@@ -50,6 +50,21 @@ public final class Replies {
     public static final Reply TOO_MANY_CONNECTIONS = Reply.of(421, "4.7.0", "Error: too many connections, try again later");
     public static final Reply TIMEOUT = Reply.of(421, "4.4.2", "Error: timeout exceeded, closing connection");
     public static final Reply SHUTTING_DOWN = Reply.of(421, "4.3.2", "Service shutting down, closing connection");
+
+    public static final Reply BDAT_SYNTAX = Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]");
+    public static final Reply DATA_AFTER_BDAT = Reply.of(503, "5.5.1", "Error: DATA and BDAT cannot be mixed in one transaction");
+    public static final Reply BINARYMIME_NEEDS_BDAT = Reply.of(503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT");
+    public static final Reply IMPROPER_PIPELINING = Reply.of(554, "5.5.0", "Error: improper command pipelining after DATA; closing connection");
+    public static final Reply BINARY_INPUT = Reply.of(500, "5.5.2", "Error: binary data or TLS handshake on a plaintext SMTP connection; closing connection");
+    public static final Reply TOO_MANY_MESSAGES = Reply.of(421, "4.7.0", "Error: too many messages on one connection, closing connection");
+    public static final Reply TOO_MANY_CONNECTIONS_FROM_IP = Reply.of(421, "4.7.0", "Error: too many connections from your address, try again later");
+    public static final Reply CONNECTION_RATE_EXCEEDED = Reply.of(421, "4.7.0", "Error: too many connections per minute from your address, try again later");
+    public static final Reply DATA_RATE_TOO_LOW = Reply.of(421, "4.4.2", "Error: data rate too low, closing connection");
+
+    /** Reply to a BDAT chunk that is not the last: RFC 3030 section 2 asks for a 250 per chunk. */
+    public static Reply chunkReceived(long octets) {
+        return Reply.of(250, "2.0.0", "Ok: " + octets + " octets received");
+    }
 
     public static Reply queued(String id) {
         return Reply.of(250, "2.0.0", "Ok: queued as " + id);

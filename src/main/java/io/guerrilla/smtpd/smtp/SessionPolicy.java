@@ -10,7 +10,8 @@ package io.guerrilla.smtpd.smtp;
  * @param maxRecipients  recipients per message; RFC 5321 4.5.3.1.8 requires accepting at least 100
  * @param maxBadCommands unknown or malformed commands before 421 and close; stops protocol fuzzing
  *                       and command-flood abuse from holding a connection (Postfix smtpd_hard_error_limit)
+ * @param maxMessagesPerConnection messages one connection may send; the next MAIL gets 421 and close
  */
 public record SessionPolicy(String hostName, AllowedHosts allowedHosts, long maxMessageSize,
-                            int maxRecipients, int maxBadCommands) {
+                            int maxRecipients, int maxBadCommands, int maxMessagesPerConnection) {
 }

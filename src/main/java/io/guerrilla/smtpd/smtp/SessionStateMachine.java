@@ -13,7 +13,7 @@ import java.util.Map;
 public final class SessionStateMachine {
 
     /** Where the session is in the RFC 5321 command sequence (section 4.1.4). */
-    public enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, STORING, CLOSED }
+    public enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, STORING, CLOSED, BDAT }
 
     private final SessionPolicy policy;
     private State state = State.CONNECTED;
@@ -27,6 +27,14 @@ public final class SessionStateMachine {
     private final List<MailAddress> recipients = new ArrayList<>();
     /** Lets DATA say "no valid recipients" (554) rather than "need RCPT" (503), as Postfix does. */
     private boolean recipientsWereRejected;
+    private boolean binaryMime;
+
+    private long chunkSize;
+    private boolean chunkLast;
+    /** Why the BDAT chunk being read is refused; null when it belongs to the transaction. */
+    private Reply chunkRejection;
+    /** Messages whose content was read to the end on this connection, accepted or not. */
+    private int messages;
 
     public SessionStateMachine(SessionPolicy policy) {
         this.policy = policy;
@@ -48,7 +56,8 @@ public final class SessionStateMachine {
             case VRFY -> cmd.hasArgument() ? Outcome.reply(Replies.VRFY) : syntaxError(Replies.VRFY_SYNTAX);
             case HELP -> Outcome.reply(Replies.HELP);
             case QUIT -> quit();
-            case EXPN, BDAT, STARTTLS, XCLIENT -> syntaxError(Replies.NOT_IMPLEMENTED);
+            case BDAT -> bdat(cmd);
+            case EXPN, STARTTLS, XCLIENT -> syntaxError(Replies.NOT_IMPLEMENTED);
             case EMPTY -> syntaxError(Replies.EMPTY_COMMAND);
             case UNKNOWN -> syntaxError(Replies.UNKNOWN_COMMAND);
         };
@@ -73,12 +82,88 @@ public final class SessionStateMachine {
         } else if (result.lineTooLong()) {
             error = Replies.DATA_LINE_TOO_LONG;
         }
+        messages++;
         if (error != null) {
             resetTransaction();
             return Outcome.reply(error);
         }
         state = State.STORING;
         return new Outcome(null, Action.STORE);
+    }
+
+    /**
+     * Lines that arrived behind a refused DATA in the same read. RFC 2920 section 3.1 makes DATA the
+     * last command of a group; a client that sends its content anyway would have that content run as
+     * commands, which is how a message body could smuggle a transaction. Close instead, as Postfix
+     * does for improper pipelining.
+     */
+    public Outcome improperPipelining() {
+        state = State.CLOSED;
+        return new Outcome(Replies.IMPROPER_PIPELINING, Action.CLOSE);
+    }
+
+    /**
+     * Control bytes where a command should be: a TLS ClientHello on the plaintext port, or binary
+     * garbage. No SMTP client sends them, and there is no line to resynchronise on, so close.
+     */
+    public Outcome rejectBinary() {
+        state = State.CLOSED;
+        return new Outcome(Replies.BINARY_INPUT, Action.CLOSE);
+    }
+
+    /** The size of the BDAT chunk to read after a {@link Action#READ_CHUNK}. */
+    public long chunkSize() {
+        return chunkSize;
+    }
+
+    /** Whether the BDAT chunk to read belongs to the message (else it is read and discarded). */
+    public boolean chunkAccepted() {
+        return chunkRejection == null;
+    }
+
+    /**
+     * Called when the BDAT chunk has been read. Size is checked per chunk, so the client stops
+     * sending at the first chunk past the limit rather than at LAST (RFC 3030 section 4.2: a 5xx to
+     * any chunk fails the transaction; later chunks then get 503 and are discarded).
+     */
+    public Outcome endOfChunk(DataResult result) {
+        if (chunkRejection != null) {
+            Reply r = chunkRejection;
+            chunkRejection = null;
+            return Outcome.reply(r);
+        }
+        requireState(State.BDAT);
+        if (result.tooBig()) {
+            messages++;
+            resetTransaction();
+            return Outcome.reply(Replies.SIZE_EXCEEDED);
+        }
+        if (!chunkLast) {
+            return Outcome.reply(Replies.chunkReceived(chunkSize));
+        }
+        messages++;
+        state = State.STORING;
+        return new Outcome(null, Action.STORE);
+    }
+
+    private Outcome bdat(SmtpCommand cmd) {
+        String[] words = cmd.argument().trim().split(" +");
+        long size = parseSize(words[0]);
+        if (size < 0 || words.length > 2 || (words.length == 2 && !words[1].equalsIgnoreCase("LAST"))) {
+            return syntaxError(Replies.BDAT_SYNTAX);
+        }
+        chunkSize = size;
+        chunkLast = words.length == 2;
+        chunkRejection = switch (state) {
+            case CONNECTED -> Replies.HELO_FIRST;
+            case GREETED -> Replies.NEED_MAIL;
+            case MAIL -> recipientsWereRejected ? Replies.NO_VALID_RECIPIENTS : Replies.NEED_RCPT;
+            default -> null;
+        };
+        if (chunkRejection == null) {
+            state = State.BDAT;
+        }
+        return new Outcome(null, Action.READ_CHUNK);
     }
 
     /** Called on the event loop once the store has committed (or failed to commit) the message. */
@@ -109,7 +194,9 @@ public final class SessionStateMachine {
                 "PIPELINING",
                 "8BITMIME",
                 "SMTPUTF8",
-                "ENHANCEDSTATUSCODES"));
+                "ENHANCEDSTATUSCODES",
+                "CHUNKING",
+                "BINARYMIME"));
     }
 
     private Outcome mail(SmtpCommand cmd) {
@@ -118,6 +205,10 @@ public final class SessionStateMachine {
         }
         if (state != State.GREETED) {
             return Outcome.reply(Replies.NESTED_MAIL);
+        }
+        if (messages >= policy.maxMessagesPerConnection()) {
+            state = State.CLOSED;
+            return new Outcome(Replies.TOO_MANY_MESSAGES, Action.CLOSE);
         }
         PathArgument path;
         try {
@@ -130,6 +221,7 @@ public final class SessionStateMachine {
             return Outcome.reply(Replies.PARAMETERS_NEED_EHLO);
         }
         boolean utf8 = false;
+        boolean binary = false;
         for (Map.Entry<String, String> p : params.entrySet()) {
             switch (p.getKey()) {
                 case "SIZE" -> {
@@ -143,9 +235,11 @@ public final class SessionStateMachine {
                 }
                 case "BODY" -> {
                     String v = p.getValue();
-                    if (v == null || !(v.equalsIgnoreCase("7BIT") || v.equalsIgnoreCase("8BITMIME"))) {
+                    if (v == null || !(v.equalsIgnoreCase("7BIT") || v.equalsIgnoreCase("8BITMIME")
+                            || v.equalsIgnoreCase("BINARYMIME"))) {
                         return syntaxError(Replies.BAD_BODY_PARAMETER);
                     }
+                    binary = v.equalsIgnoreCase("BINARYMIME");
                 }
                 case "SMTPUTF8" -> {
                     if (p.getValue() != null) {
@@ -163,6 +257,7 @@ public final class SessionStateMachine {
         }
         mailFrom = path.address();
         smtpUtf8 = utf8;
+        binaryMime = binary;
         state = State.MAIL;
         return Outcome.reply(Replies.SENDER_OK);
     }
@@ -247,8 +342,13 @@ public final class SessionStateMachine {
                 return Outcome.reply(Replies.NEED_MAIL);
             case MAIL:
                 return Outcome.reply(recipientsWereRejected ? Replies.NO_VALID_RECIPIENTS : Replies.NEED_RCPT);
+            case BDAT:
+                return Outcome.reply(Replies.DATA_AFTER_BDAT);
             default:
                 break;
+        }
+        if (binaryMime) {
+            return Outcome.reply(Replies.BINARYMIME_NEEDS_BDAT);
         }
         state = State.DATA;
         return new Outcome(Replies.START_DATA, Action.START_DATA);
@@ -278,6 +378,7 @@ public final class SessionStateMachine {
     private void resetTransaction() {
         mailFrom = null;
         smtpUtf8 = false;
+        binaryMime = false;
         recipients.clear();
         recipientsWereRejected = false;
         state = helo.isEmpty() ? State.CONNECTED : State.GREETED;

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SessionStateMachineTest {
     private static final SessionPolicy POLICY = new SessionPolicy("mx.test", new AllowedHosts(List.of("example.com", "*.example.org")),
-            1000, 3, 5);
+            1000, 3, 5, 1000);
     private SessionStateMachine sm;
 
     @BeforeEach
@@ -45,8 +45,8 @@ class SessionStateMachineTest {
         Outcome o = cmd("EHLO client.example");
         assertThat(o.reply().code()).isEqualTo(250);
         assertThat(o.reply().lines()).containsExactly("mx.test", "SIZE 1000", "PIPELINING", "8BITMIME", "SMTPUTF8",
-                "ENHANCEDSTATUSCODES");
-        assertThat(new String(o.reply().wire())).startsWith("250-mx.test\r\n250-SIZE 1000\r\n").endsWith("250 ENHANCEDSTATUSCODES\r\n");
+                "ENHANCEDSTATUSCODES", "CHUNKING", "BINARYMIME");
+        assertThat(new String(o.reply().wire())).startsWith("250-mx.test\r\n250-SIZE 1000\r\n").endsWith("250 BINARYMIME\r\n");
         assertThat(sm.state()).isEqualTo(SessionStateMachine.State.GREETED);
     }
 
@@ -181,7 +181,7 @@ class SessionStateMachineTest {
         assertThat(reply("MAIL FROM:<a@b.c> SIZE=10")).isEqualTo("555 5.5.4 Error: ESMTP parameters need EHLO");
         reply("EHLO c");
         assertThat(reply("MAIL FROM:<a@b.c> FOO=bar")).isEqualTo("555 5.5.4 Error: unsupported MAIL/RCPT parameter");
-        assertThat(reply("MAIL FROM:<a@b.c> BODY=BINARYMIME")).isEqualTo("501 5.5.4 Error: BODY must be 7BIT or 8BITMIME");
+        assertThat(reply("MAIL FROM:<a@b.c> BODY=BASE64")).isEqualTo("501 5.5.4 Error: BODY must be 7BIT, 8BITMIME or BINARYMIME");
         reply("MAIL FROM:<a@b.c>");
         assertThat(reply("RCPT TO:<b@example.com> NOTIFY=NEVER")).startsWith("555 5.5.4");
     }

@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A deliberately dumb SMTP client over a raw socket: it sends exactly the bytes it is given, so
@@ -59,6 +61,15 @@ public final class SmtpClient implements AutoCloseable {
                 return all.toString();
             }
         }
+    }
+
+    /** Reads the next {@code n} complete replies, as a client does after a pipelined group. */
+    public List<String> replies(int n) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(reply());
+        }
+        return out;
     }
 
     private String readLine() throws IOException {

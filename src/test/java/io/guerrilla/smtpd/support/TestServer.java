@@ -5,6 +5,7 @@ import io.guerrilla.smtpd.config.ConfigLoader;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.store.SqliteStore;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -80,6 +81,16 @@ public final class TestServer implements AutoCloseable {
             }
             return out;
         }
+    }
+
+    /** The rows whose stored message contains {@code marker}, oldest first. */
+    public List<Map<String, Object>> rowsContaining(String marker) throws SQLException {
+        return rows().stream().filter(r -> mail(r).contains(marker)).toList();
+    }
+
+    /** The stored message of a row (headers prepended by the server, then the message as received). */
+    public static String mail(Map<String, Object> row) {
+        return new String((byte[]) row.get("mail"), StandardCharsets.ISO_8859_1);
     }
 
     public long receivedCounter() throws SQLException {
