@@ -35,7 +35,7 @@ class SizeTest {
             assertThat(c.command("MAIL FROM:<a@size.test> SIZE=1001")).isEqualTo("552 5.3.4 Error: message size exceeds fixed limit");
             assertThat(c.command("MAIL FROM:<a@size.test> SIZE=99999999999999999999"))
                     .isEqualTo("552 5.3.4 Error: message size exceeds fixed limit");
-            assertThat(c.command("MAIL FROM:<a@size.test> SIZE=12x")).isEqualTo("501 5.5.4 Error: bad SIZE parameter");
+            assertThat(c.command("MAIL FROM:<a@size.test> SIZE=12x")).isEqualTo("501 5.5.4 SIZE requires 1 to 20 digits");
             assertThat(c.command("MAIL FROM:<a@size.test> SIZE=1000")).isEqualTo("250 2.1.0 Ok");
         }
     }
