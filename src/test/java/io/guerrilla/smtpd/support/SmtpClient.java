@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -111,6 +112,8 @@ public final class SmtpClient implements AutoCloseable {
             }
         } catch (SocketTimeoutException ignored) {
             // Nothing more came: that is the answer.
+        } catch (SocketException reset) {
+            // The server closed with our bytes unread (RST): what arrived before is the answer.
         } finally {
             socket.setSoTimeout(10_000);
         }
