@@ -251,4 +251,62 @@ class SessionStateMachineTest {
         assertThat(reply("mail from:<a@b.c>")).isEqualTo("250 2.1.0 Ok");
         assertThat(reply("rCpT tO:<b@example.com>")).isEqualTo("250 2.1.5 Ok");
     }
+
+    @Test
+    void bdatChunksThenLastStores() {
+        inTransaction();
+        Outcome first = cmd("BDAT 10");
+        assertThat(first.action()).isEqualTo(Action.READ_CHUNK);
+        assertThat(first.reply()).as("the reply comes after the chunk").isNull();
+        assertThat(sm.chunkSize()).isEqualTo(10);
+        assertThat(sm.chunkAccepted()).isTrue();
+        assertThat(sm.endOfChunk(new DataResult(10, false, false, false)).reply().toString())
+                .isEqualTo("250 2.0.0 Ok: 10 octets received");
+        assertThat(reply("DATA")).isEqualTo("503 5.5.1 Error: DATA and BDAT cannot be mixed in one transaction");
+        assertThat(reply("MAIL FROM:<c@d.e>")).startsWith("503 5.5.1 Error: nested MAIL");
+        cmd("BDAT 0 LAST");
+        Outcome last = sm.endOfChunk(new DataResult(10, false, false, false));
+        assertThat(last.action()).isEqualTo(Action.STORE);
+        assertThat(sm.stored(true, "Q1").reply().toString()).isEqualTo("250 2.0.0 Ok: queued as Q1");
+        assertThat(sm.state()).isEqualTo(SessionStateMachine.State.GREETED);
+    }
+
+    @Test
+    void bdatOutsideATransactionIsReadThenRefused() {
+        Outcome o = cmd("BDAT 5 LAST");
+        assertThat(o.action()).isEqualTo(Action.READ_CHUNK);
+        assertThat(sm.chunkAccepted()).isFalse();
+        assertThat(sm.endOfChunk(new DataResult(0, false, false, false)).reply().toString())
+                .isEqualTo("503 5.5.1 Error: send HELO/EHLO first");
+        assertThat(sm.state()).isEqualTo(SessionStateMachine.State.CONNECTED);
+    }
+
+    @Test
+    void oversizeChunkFailsTheTransaction() {
+        inTransaction();
+        cmd("BDAT 2000");
+        assertThat(sm.endOfChunk(new DataResult(2000, true, false, false)).reply().toString()).startsWith("552 5.3.4");
+        assertThat(sm.state()).isEqualTo(SessionStateMachine.State.GREETED);
+    }
+
+    @Test
+    void maxMessagesPerConnectionClosesAtTheNextMail() {
+        SessionStateMachine one = new SessionStateMachine(new SessionPolicy("mx.test", new AllowedHosts(List.of("example.com")),
+                1000, 3, 5, 1));
+        one.handle(SmtpCommand.parse("EHLO c"));
+        one.handle(SmtpCommand.parse("MAIL FROM:<a@b.c>"));
+        one.handle(SmtpCommand.parse("RCPT TO:<x@example.com>"));
+        one.handle(SmtpCommand.parse("DATA"));
+        one.endOfData(new DataResult(10, false, false, false));
+        one.stored(true, "Q");
+        Outcome o = one.handle(SmtpCommand.parse("MAIL FROM:<a@b.c>"));
+        assertThat(o.reply().toString()).startsWith("421 4.7.0");
+        assertThat(o.action()).isEqualTo(Action.CLOSE);
+    }
+
+    @Test
+    void improperPipeliningAndBinaryClose() {
+        assertThat(sm.improperPipelining().action()).isEqualTo(Action.CLOSE);
+        assertThat(new SessionStateMachine(POLICY).rejectBinary().reply().toString()).startsWith("500 5.5.2");
+    }
 }

@@ -31,6 +31,11 @@ public final class SmtpClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** How long a read may wait before failing; load tests on a busy machine want more than the default. */
+    public void timeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+    }
+
     public void send(String s) throws IOException {
         send(s.getBytes(StandardCharsets.UTF_8));
     }
