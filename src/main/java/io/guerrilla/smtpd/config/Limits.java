@@ -17,7 +17,10 @@ public final class Limits {
     public static final int MAX_CLIENTS = 4096;
     /** Malformed or unknown commands before 421 and close (Postfix smtpd_hard_error_limit). */
     public static final int MAX_BAD_COMMANDS = 20;
-    /** Seconds a client may stay silent between commands (RFC 5321 4.5.3.2.7 server timeout: 5 min). */
+    /**
+     * Seconds a client may take for its next command, counted from the last complete one so that a
+     * line trickled byte by byte cannot hold the connection (RFC 5321 4.5.3.2.7 server timeout: 5 min).
+     */
     public static final int TIMEOUT_SECONDS = 300;
     /** Seconds to wait for a message to be committed before answering 451 (the client retries). */
     public static final int STORE_TIMEOUT_SECONDS = 30;

@@ -46,7 +46,9 @@ import java.util.concurrent.TimeUnit;
  * <p>BDAT chunks (RFC 3030) are read by length, exactly as sent; a refused chunk is still read and
  * dropped so the next command is found where the client put it. While message content arrives
  * (DATA or a BDAT chunk) the client must keep up a minimum data rate, so a slowloris that trickles
- * bytes to dodge the idle timeout is cut off.
+ * bytes to dodge the idle timeout is cut off. Likewise each command line must be complete within the
+ * idle timeout of the previous one, so trickling a command a byte at a time does not hold a
+ * connection either.
  */
 final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
@@ -68,6 +70,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private boolean countedByClientLimiter;
     private long bytesThisWindow;
     private ScheduledFuture<?> dataRateCheck;
+    private long lastCommandNanos;
+    private ScheduledFuture<?> commandDeadline;
 
     SmtpSessionHandler(ListenerSettings settings, MailStore store, ClientLimiter clientLimiter) {
         this.settings = settings;
@@ -88,6 +92,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         write(ctx, machine.greeting());
         ctx.flush();
+        lastCommandNanos = System.nanoTime();
+        scheduleCommandDeadline(ctx, settings.idleTimeout().toNanos());
         ctx.fireChannelActive();
     }
 
@@ -176,6 +182,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void command(ChannelHandlerContext ctx, CommandLine line) {
+        lastCommandNanos = System.nanoTime();
         switch (line.kind()) {
             case LINE -> {
                 SmtpCommand cmd = SmtpCommand.parse(line.text());
@@ -236,6 +243,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private void endOfChunk(ChannelHandlerContext ctx) {
         inChunk = false;
+        lastCommandNanos = System.nanoTime();
         DataResult result = body == null ? new DataResult(0, false, false, false)
                 : new DataResult(body.size(), body.tooBig(), false, false);
         apply(ctx, machine.endOfChunk(result));
@@ -271,6 +279,31 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         bytesThisWindow = 0;
     }
 
+    private void scheduleCommandDeadline(ChannelHandlerContext ctx, long delayNanos) {
+        commandDeadline = ctx.executor().schedule(() -> checkCommandDeadline(ctx), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The idle timeout counts from the last complete command, not the last byte: the reader-idle
+     * handler alone would let a client keep a command line open for ever by sending a byte now and
+     * then. Content (DATA, BDAT) is paced by the minimum data rate instead, storing by the store
+     * timeout. One timer per connection, rescheduled only when it fires, as IdleStateHandler does.
+     */
+    private void checkCommandDeadline(ChannelHandlerContext ctx) {
+        if (closing) {
+            return;
+        }
+        long timeout = settings.idleTimeout().toNanos();
+        long left = inData || inChunk || storing ? timeout : lastCommandNanos + timeout - System.nanoTime();
+        if (left > 0) {
+            scheduleCommandDeadline(ctx, left);
+            return;
+        }
+        log.info("command timeout {} client={}", ctx.channel().id(), clientIp);
+        write(ctx, Replies.TIMEOUT);
+        close(ctx);
+    }
+
     private void stopDataRateCheck() {
         if (dataRateCheck != null) {
             dataRateCheck.cancel(false);
@@ -280,6 +313,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private void endOfData(ChannelHandlerContext ctx) {
         inData = false;
+        lastCommandNanos = System.nanoTime();
         DataResult result = new DataResult(body.size(), body.tooBig(), framer.bareNewlineSeen(), framer.lineTooLong());
         Outcome o = machine.endOfData(result);
         if (o.action() != Action.STORE) {
@@ -318,6 +352,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
+        lastCommandNanos = System.nanoTime();
         apply(ctx, machine.stored(err == null, env.queueId()));
         ctx.flush();
         ctx.channel().config().setAutoRead(true);
@@ -349,6 +384,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         stopDataRateCheck();
+        if (commandDeadline != null) {
+            commandDeadline.cancel(false);
+        }
         if (countedByClientLimiter) {
             countedByClientLimiter = false;
             clientLimiter.release(clientAddress);

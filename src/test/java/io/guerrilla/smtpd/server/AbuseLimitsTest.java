@@ -152,6 +152,40 @@ class AbuseLimitsTest {
         }
     }
 
+    /** The timeout counts from the last complete command: trickling a command line does not reset it. */
+    @Test
+    void tricklingACommandLineTimesOut() throws Exception {
+        try (TestServer server = TestServer.start(c -> c.timeout = 1);
+             SmtpClient c = new SmtpClient(server.port())) {
+            c.reply();
+            long start = System.nanoTime();
+            String answer = "";
+            for (int i = 0; i < 40 && answer.isEmpty(); i++) {
+                try {
+                    c.send("N");
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+                answer = c.drain(250);
+            }
+            assertThat(answer).isEqualTo("421 4.4.2 Error: timeout exceeded, closing connection\r\n");
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000);
+        }
+    }
+
+    /** Commands that keep coming, each well within the timeout, never time out however long the session. */
+    @Test
+    void activeSessionOutlivesTheTimeout() throws Exception {
+        try (TestServer server = TestServer.start(c -> c.timeout = 1);
+             SmtpClient c = new SmtpClient(server.port())) {
+            c.reply();
+            for (int i = 0; i < 10; i++) {
+                assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
+                Thread.sleep(300);
+            }
+        }
+    }
+
     /** A client trickling its DATA to dodge the idle timeout is cut off by the minimum data rate. */
     @Test
     void slowDataIsCutOff() throws Exception {
