@@ -4,6 +4,7 @@ import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,6 +19,20 @@ class AbuseLimitsTest {
         assertThat(c.command("DATA")).startsWith("354 ");
         c.send("Subject: " + marker + "\r\n\r\nbody\r\n.\r\n");
         assertThat(c.reply()).startsWith("250 2.0.0 Ok: queued as ");
+    }
+
+    /** Sends one byte every 200 ms until the server answers (or closes); at most 10 seconds. */
+    private static String trickleUntilAnswered(SmtpClient c, String oneByte) throws Exception {
+        String answer = "";
+        for (int i = 0; i < 50 && answer.isEmpty(); i++) {
+            try {
+                c.send(oneByte);
+            } catch (IOException closed) {
+                break;
+            }
+            answer = c.drain(200);
+        }
+        return answer;
     }
 
     /** The server counts a connection as gone when it sees the close; wait for that rather than race it. */
@@ -159,16 +174,7 @@ class AbuseLimitsTest {
              SmtpClient c = new SmtpClient(server.port())) {
             c.reply();
             long start = System.nanoTime();
-            String answer = "";
-            for (int i = 0; i < 40 && answer.isEmpty(); i++) {
-                try {
-                    c.send("N");
-                } catch (java.io.IOException closed) {
-                    break;
-                }
-                answer = c.drain(250);
-            }
-            assertThat(answer).isEqualTo("421 4.4.2 Error: timeout exceeded, closing connection\r\n");
+            assertThat(trickleUntilAnswered(c, "N")).isEqualTo("421 4.4.2 Error: timeout exceeded, closing connection\r\n");
             assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000);
         }
     }
@@ -199,16 +205,7 @@ class AbuseLimitsTest {
             c.command("RCPT TO:<x@example.com>");
             assertThat(c.command("DATA")).startsWith("354 ");
             long start = System.nanoTime();
-            String answer = "";
-            for (int i = 0; i < 50 && answer.isEmpty(); i++) {
-                try {
-                    c.send("s");
-                } catch (java.io.IOException closed) {
-                    break;
-                }
-                answer = c.drain(200);
-            }
-            assertThat(answer).isEqualTo("421 4.4.2 Error: data rate too low, closing connection\r\n");
+            assertThat(trickleUntilAnswered(c, "s")).isEqualTo("421 4.4.2 Error: data rate too low, closing connection\r\n");
             assertThat((System.nanoTime() - start) / 1_000_000).as("cut off after a window or two").isLessThan(8_000);
         }
     }
@@ -224,16 +221,7 @@ class AbuseLimitsTest {
             c.command("MAIL FROM:<a@b.test>");
             c.command("RCPT TO:<x@example.com>");
             c.send("BDAT 1000 LAST\r\n");
-            String answer = "";
-            for (int i = 0; i < 50 && answer.isEmpty(); i++) {
-                try {
-                    c.send("s");
-                } catch (java.io.IOException closed) {
-                    break;
-                }
-                answer = c.drain(200);
-            }
-            assertThat(answer).isEqualTo("421 4.4.2 Error: data rate too low, closing connection\r\n");
+            assertThat(trickleUntilAnswered(c, "s")).isEqualTo("421 4.4.2 Error: data rate too low, closing connection\r\n");
         }
     }
 
