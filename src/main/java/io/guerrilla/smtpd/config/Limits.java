@@ -25,4 +25,8 @@ public final class Limits {
     public static final int STORE_BATCH_SIZE = 256;
     /** Messages waiting for the store before new ones get 451: bounds memory when the store is slow. */
     public static final int STORE_QUEUE_CAPACITY = 4096;
+    /** Seconds for a TLS handshake; a stalled handshake holds a connection slot and its buffers. */
+    public static final int TLS_HANDSHAKE_TIMEOUT_SECONDS = 10;
+    /** Seconds to wait for the PROXY header; a real proxy sends it at once, anyone else holds a slot. */
+    public static final int PROXY_PROTOCOL_TIMEOUT_SECONDS = 5;
 }

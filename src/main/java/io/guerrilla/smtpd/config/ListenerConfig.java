@@ -25,6 +25,14 @@ public class ListenerConfig {
     public int timeout = Limits.TIMEOUT_SECONDS;
     /** "normalize" (store bare CR/LF as CRLF, Postfix 3.9's default) or "reject" (550 5.6.0). */
     public String bareNewline = "normalize";
+    public TlsConfig tls = new TlsConfig();
+    /** Expect a PROXY protocol v1/v2 header (HAProxy, AWS NLB...) before anything else. */
+    public boolean proxyProtocol = false;
+    /** Peers allowed to send that header; it names the real client, so only our own proxies may. */
+    public List<String> trustedProxies = List.of();
+    public int proxyProtocolTimeout = Limits.PROXY_PROTOCOL_TIMEOUT_SECONDS;
+    /** Clients allowed to use XCLIENT (Postfix) to say on whose behalf they connect. */
+    public List<String> xclientTrusted = List.of();
 
     /** Adds each problem as "prefix + key: what is wrong". */
     void validateListener(String prefix, List<String> errors) {
@@ -56,6 +64,29 @@ public class ListenerConfig {
         positive(errors, prefix + "timeout", timeout);
         if (!List.of("normalize", "reject").contains(lower(bareNewline))) {
             errors.add(prefix + "bare_newline: must be \"normalize\" or \"reject\"");
+        }
+        validateTrust(prefix, errors);
+    }
+
+    private void validateTrust(String prefix, List<String> errors) {
+        if (tls == null) {
+            errors.add(prefix + "tls: must be a map (leave it out to disable TLS)");
+        } else {
+            tls.validate(prefix + "tls.", errors);
+        }
+        networks(errors, prefix + "trusted_proxies", trustedProxies);
+        networks(errors, prefix + "xclient_trusted", xclientTrusted);
+        if (proxyProtocol && (trustedProxies == null || trustedProxies.isEmpty())) {
+            errors.add(prefix + "trusted_proxies: must list the proxies' networks when proxy_protocol is true");
+        }
+        positive(errors, prefix + "proxy_protocol_timeout", proxyProtocolTimeout);
+    }
+
+    private static void networks(List<String> errors, String key, List<String> entries) {
+        try {
+            TrustedNetworks.parse(entries);
+        } catch (IllegalArgumentException e) {
+            errors.add(key + e.getMessage());
         }
     }
 

@@ -10,16 +10,21 @@ import io.guerrilla.smtpd.smtp.SessionPolicy;
 import java.time.Duration;
 import java.util.Locale;
 
-/** What one listener needs from the config, resolved and checked. */
+/**
+ * What one listener needs from the config, resolved and checked.
+ *
+ * @param tls   null when the listener has no TLS
+ */
 public record ListenerSettings(HostPort address, SessionPolicy policy, int maxClients, Duration idleTimeout,
                                Duration storeTimeout, int maxCommandLine, int maxDataLine,
-                               BareNewlinePolicy bareNewline) {
+                               BareNewlinePolicy bareNewline, TlsSettings tls, ClientTrust trust) {
 
     public static ListenerSettings from(ListenerConfig c, StoreConfig store) {
         SessionPolicy policy = new SessionPolicy(c.hostName, new AllowedHosts(c.allowedHosts), c.maxSize,
                 c.maxRecipients, c.maxBadCommands);
         return new ListenerSettings(HostPort.parse(c.listenInterface), policy, c.maxClients,
                 Duration.ofSeconds(c.timeout), Duration.ofSeconds(store.timeout), c.maxCommandLineLength,
-                c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)));
+                c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)),
+                TlsSettings.from(c.tls), ClientTrust.from(c));
     }
 }

@@ -19,11 +19,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -64,12 +65,16 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress a) {
-            clientIp = a.getAddress().getHostAddress();
-        }
+        clientIp = ClientAddress.ip(ctx.channel());
+        machine.connectedFrom(clientIp);
+        machine.offerStartTls(settings.tls() != null && settings.tls().startTls());
+        machine.trustXclient(settings.trust().xclient().contains(ClientAddress.of(ctx.channel())));
         log.debug("connect {} from {}", ctx.channel().id(), clientIp);
-        write(ctx, machine.greeting());
-        ctx.flush();
+        // With implicit TLS the greeting is the first thing said inside TLS, after the handshake.
+        if (settings.tls() == null || !settings.tls().implicit()) {
+            write(ctx, machine.greeting());
+            ctx.flush();
+        }
         ctx.fireChannelActive();
     }
 
@@ -136,9 +141,42 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 inData = true;
             }
             case STORE -> startStore(ctx);
+            case START_TLS -> startTls(ctx);
             case CLOSE -> close(ctx);
             case NONE -> {
             }
+        }
+    }
+
+    /**
+     * The 220 leaves in plaintext before the SslHandler exists; whatever the client sent behind
+     * STARTTLS was read before the handshake and is dropped unanswered, so a man in the middle
+     * cannot inject commands that would run inside TLS (CVE-2011-0411).
+     */
+    private void startTls(ChannelHandlerContext ctx) {
+        ctx.flush();
+        if (cumulation != null && cumulation.isReadable()) {
+            log.info("discarded {} bytes pipelined after STARTTLS from {}", cumulation.readableBytes(), clientIp);
+            cumulation.skipBytes(cumulation.readableBytes());
+        }
+        ctx.pipeline().addFirst("ssl", settings.tls().newHandler(ctx.alloc()));
+        machine.resetForTls();
+    }
+
+    private void handshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent evt) {
+        if (!evt.isSuccess()) {
+            log.info("TLS handshake failed {} client={}: {}", ctx.channel().id(), clientIp, evt.cause().toString());
+            closing = true;
+            ctx.close();
+            return;
+        }
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        log.debug("TLS {} {} client={}", ssl.engine().getSession().getProtocol(),
+                ssl.engine().getSession().getCipherSuite(), clientIp);
+        if (!machine.isTls()) {
+            machine.setTls(true);
+            write(ctx, machine.greeting());
+            ctx.flush();
         }
     }
 
@@ -159,7 +197,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(false);
         MessageBody b = body;
         body = null;
-        Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), clientIp,
+        Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), machine.clientAddress(),
                 machine.helo(), machine.receivedProtocol(), machine.isTls(), machine.mailFrom(),
                 List.copyOf(machine.recipients()), b);
         b.retain();
@@ -201,6 +239,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         // A client waiting for its 250 is not idle: the store's own timeout answers it.
+        if (evt instanceof SslHandshakeCompletionEvent hs) {
+            handshakeDone(ctx, hs);
+            return;
+        }
         if (evt instanceof IdleStateEvent && !storing && !closing) {
             log.info("timeout {} client={}", ctx.channel().id(), clientIp);
             write(ctx, Replies.TIMEOUT);

@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
@@ -13,9 +16,9 @@ import java.nio.charset.StandardCharsets;
  * tests can send what no well-behaved library would (bare LFs, pipelined groups, garbage).
  */
 public final class SmtpClient implements AutoCloseable {
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
 
     public SmtpClient(int port) throws IOException {
         this("127.0.0.1", port);
@@ -104,6 +107,23 @@ public final class SmtpClient implements AutoCloseable {
             socket.setSoTimeout(10_000);
         }
         return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Turns this connection into TLS (after the server's 220 to STARTTLS, or at once for implicit
+     * TLS), offering only the given protocols when any are named; the handshake fails as an IOException.
+     */
+    public SSLSession startTls(SSLContext context, String... protocols) throws IOException {
+        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, "127.0.0.1", socket.getPort(), true);
+        if (protocols.length > 0) {
+            tls.setEnabledProtocols(protocols);
+        }
+        tls.setUseClientMode(true);
+        tls.startHandshake();
+        socket = tls;
+        in = tls.getInputStream();
+        out = tls.getOutputStream();
+        return tls.getSession();
     }
 
     @Override
