@@ -19,11 +19,8 @@ class ImplicitTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        String cert = TestCertificates.certFile();
-        String key = TestCertificates.keyFile();
         server = TestServer.start(c -> {
-            c.tls.certFile = cert;
-            c.tls.keyFile = key;
+            TestCertificates.install(c.tls);
             c.tls.implicit = true;
         });
     }

@@ -26,11 +26,8 @@ class StartTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        String cert = TestCertificates.certFile();
-        String key = TestCertificates.keyFile();
         server = TestServer.start(c -> {
-            c.tls.certFile = cert;
-            c.tls.keyFile = key;
+            TestCertificates.install(c.tls);
             c.tls.startTls = true;
         });
         client = TestCertificates.clientContext();
@@ -133,11 +130,8 @@ class StartTlsTest {
 
     @Test
     void aProtocolOutsideTheListIsRefused() throws Exception {
-        String cert = TestCertificates.certFile();
-        String key = TestCertificates.keyFile();
         try (TestServer only13 = TestServer.start(c -> {
-            c.tls.certFile = cert;
-            c.tls.keyFile = key;
+            TestCertificates.install(c.tls);
             c.tls.startTls = true;
             c.tls.protocols = List.of("TLSv1.3");
         }); SmtpClient c = new SmtpClient(only13.port())) {

@@ -1,5 +1,7 @@
 package io.guerrilla.smtpd.support;
 
+import io.guerrilla.smtpd.config.TlsConfig;
+
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.InputStream;
@@ -37,6 +39,16 @@ public final class TestCertificates {
 
     public static String keyFile() throws Exception {
         return dir().resolve("key.pem").toString();
+    }
+
+    /** Points a listener's tls section at the test certificate and key. */
+    public static void install(TlsConfig tls) {
+        try {
+            tls.certFile = certFile();
+            tls.keyFile = keyFile();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot make the test certificate", e);
+        }
     }
 
     /** A client context whose only trust anchor is the test certificate. */
