@@ -2,6 +2,7 @@ package io.guerrilla.smtpd.server;
 
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import io.netty.util.NetUtil;
 
 import java.net.InetSocketAddress;
 
@@ -24,9 +25,9 @@ public final class ClientAddress {
         return ch.remoteAddress() instanceof InetSocketAddress a ? a : null;
     }
 
-    /** The address as text ("" when unknown), as stored in ip_addr. */
+    /** The address as text ("" when unknown), as stored in ip_addr; IPv6 in RFC 5952 short form. */
     public static String ip(Channel ch) {
         InetSocketAddress a = of(ch);
-        return a == null || a.getAddress() == null ? "" : a.getAddress().getHostAddress();
+        return a == null || a.getAddress() == null ? "" : NetUtil.toAddressString(a.getAddress());
     }
 }

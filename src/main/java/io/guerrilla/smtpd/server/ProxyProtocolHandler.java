@@ -60,12 +60,10 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (refused) {
+        // Bytes reach this handler only before a valid header (after it, the handler is gone):
+        // they are what a refused peer or a broken header left behind, and nobody may read them.
+        if (refused || !(msg instanceof HAProxyMessage header)) {
             ReferenceCountUtil.release(msg);
-            return;
-        }
-        if (!(msg instanceof HAProxyMessage header)) {
-            ctx.fireChannelRead(msg);
             return;
         }
         try {
@@ -94,7 +92,10 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.info("bad PROXY header from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+        if (!refused) {
+            log.info("bad PROXY header from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+        }
+        refused = true;
         ctx.close();
     }
 

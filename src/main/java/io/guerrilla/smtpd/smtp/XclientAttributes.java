@@ -1,5 +1,7 @@
 package io.guerrilla.smtpd.smtp;
 
+import io.netty.util.NetUtil;
+
 import java.util.Locale;
 
 /**
@@ -92,7 +94,8 @@ record XclientAttributes(String addr, String helo, String proto) {
         if (!(v6 ? AddressParser.isIPv6(ip) : AddressParser.isIPv4(ip))) {
             throw new IllegalArgumentException("Bad XCLIENT ADDR syntax: " + v);
         }
-        return ip;
+        // The same RFC 5952 form as addresses taken from the socket, so one client is one ip_addr.
+        return NetUtil.toAddressString(NetUtil.createInetAddressFromIpAddressString(ip));
     }
 
     private static String bounded(String v, String name) {
