@@ -54,12 +54,6 @@ class ProxyProtocolTest {
         assertThat(c.command("Subject: " + marker + "\r\n\r\nhi\r\n.")).startsWith("250 2.0.0");
     }
 
-    private static Map<String, Object> onlyRowWithSubject(String subject) throws Exception {
-        List<Map<String, Object>> rows = server.rows().stream().filter(r -> subject.equals(r.get("subject"))).toList();
-        assertThat(rows).hasSize(1);
-        return rows.get(0);
-    }
-
     @Test
     void v1HeaderNamesTheStoredClient() throws Exception {
         try (SmtpClient c = new SmtpClient(server.port())) {
@@ -70,7 +64,7 @@ class ProxyProtocolTest {
             assertThat(c.command("PROXY TCP4 198.51.100.1 127.0.0.1 5555 25"))
                     .as("a second header is just an unknown command").isEqualTo("500 5.5.2 Error: command not recognized");
         }
-        Map<String, Object> row = onlyRowWithSubject("proxy-v1");
+        Map<String, Object> row = server.onlyRowWithSubject("proxy-v1");
         assertThat(row.get("ip_addr")).isEqualTo("203.0.113.7");
         assertThat(new String((byte[]) row.get("mail"), StandardCharsets.UTF_8))
                 .contains("Received: from relay.client.test ([203.0.113.7])");
@@ -87,7 +81,7 @@ class ProxyProtocolTest {
             c.command("DATA");
             assertThat(c.command("Subject: proxy-v1-v6\r\n\r\nhi\r\n.")).startsWith("250 2.0.0");
         }
-        assertThat(onlyRowWithSubject("proxy-v1-v6").get("ip_addr")).isEqualTo("2001:db8::7");
+        assertThat(server.onlyRowWithSubject("proxy-v1-v6").get("ip_addr")).isEqualTo("2001:db8::7");
     }
 
     @Test
@@ -102,8 +96,8 @@ class ProxyProtocolTest {
             assertThat(c.reply()).startsWith("220 ");
             sendMessage(c, "proxy-v2-v6");
         }
-        assertThat(onlyRowWithSubject("proxy-v2-v4").get("ip_addr")).isEqualTo("203.0.113.7");
-        assertThat(onlyRowWithSubject("proxy-v2-v6").get("ip_addr")).isEqualTo("2001:db8::8");
+        assertThat(server.onlyRowWithSubject("proxy-v2-v4").get("ip_addr")).isEqualTo("203.0.113.7");
+        assertThat(server.onlyRowWithSubject("proxy-v2-v6").get("ip_addr")).isEqualTo("2001:db8::8");
     }
 
     @Test
@@ -116,7 +110,7 @@ class ProxyProtocolTest {
             assertThat(c.reply()).startsWith("220 ");
             sendMessage(c, "proxy-v2-local");
         }
-        assertThat(onlyRowWithSubject("proxy-v2-local").get("ip_addr")).isEqualTo("127.0.0.1");
+        assertThat(server.onlyRowWithSubject("proxy-v2-local").get("ip_addr")).isEqualTo("127.0.0.1");
     }
 
     @Test

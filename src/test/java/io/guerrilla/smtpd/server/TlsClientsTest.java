@@ -41,10 +41,9 @@ class TlsClientsTest {
     }
 
     private static Map<String, Object> onlyRowWithSubject(TestServer server, String subject) throws Exception {
-        List<Map<String, Object>> rows = server.rows().stream().filter(r -> subject.equals(r.get("subject"))).toList();
-        assertThat(rows).hasSize(1);
-        assertThat(rows.get(0).get("is_tls")).isEqualTo(1);
-        return rows.get(0);
+        Map<String, Object> row = server.onlyRowWithSubject(subject);
+        assertThat(row.get("is_tls")).isEqualTo(1);
+        return row;
     }
 
     @Test
