@@ -46,12 +46,9 @@ class ProxyProtocolTest {
         return b.array();
     }
 
-    private static void sendMessage(SmtpClient c, String marker) throws Exception {
+    private static void sendMessage(SmtpClient c, String subject) throws Exception {
         assertThat(c.command("EHLO relay.client.test")).startsWith("250");
-        assertThat(c.command("MAIL FROM:<p@client.test>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<proxied@example.com>")).startsWith("250");
-        c.command("DATA");
-        assertThat(c.command("Subject: " + marker + "\r\n\r\nhi\r\n.")).startsWith("250 2.0.0");
+        c.transaction("p@client.test", "proxied@example.com", subject);
     }
 
     @Test
@@ -76,10 +73,7 @@ class ProxyProtocolTest {
             c.send("PROXY TCP6 2001:db8::7 ::1 5555 25\r\nEHLO relay.client.test\r\n");
             assertThat(c.reply()).startsWith("220 ");
             assertThat(c.reply()).startsWith("250-mx.test.local");
-            assertThat(c.command("MAIL FROM:<p@client.test>")).startsWith("250");
-            assertThat(c.command("RCPT TO:<proxied@example.com>")).startsWith("250");
-            c.command("DATA");
-            assertThat(c.command("Subject: proxy-v1-v6\r\n\r\nhi\r\n.")).startsWith("250 2.0.0");
+            c.transaction("p@client.test", "proxied@example.com", "proxy-v1-v6");
         }
         assertThat(server.onlyRowWithSubject("proxy-v1-v6").get("ip_addr")).isEqualTo("2001:db8::7");
     }

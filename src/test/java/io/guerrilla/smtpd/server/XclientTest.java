@@ -31,13 +31,6 @@ class XclientTest {
         untrusting.close();
     }
 
-    private static void sendMessage(SmtpClient c, String subject) throws Exception {
-        assertThat(c.command("MAIL FROM:<x@client.test>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<xclient@example.com>")).startsWith("250");
-        c.command("DATA");
-        assertThat(c.command("Subject: " + subject + "\r\n\r\nhi\r\n.")).startsWith("250 2.0.0");
-    }
-
     @Test
     void trustedClientSetsAddressAndHelo() throws Exception {
         try (SmtpClient c = new SmtpClient(trusting.port())) {
@@ -48,7 +41,7 @@ class XclientTest {
             assertThat(c.command("MAIL FROM:<x@client.test>")).as("the session started over")
                     .isEqualTo("503 5.5.1 Error: send HELO/EHLO first");
             assertThat(c.command("EHLO filter.local")).startsWith("250-");
-            sendMessage(c, "xclient-v4");
+            c.transaction("x@client.test", "xclient@example.com", "xclient-v4");
         }
         Map<String, Object> row = trusting.onlyRowWithSubject("xclient-v4");
         assertThat(row.get("ip_addr")).isEqualTo("203.0.113.9");
@@ -63,7 +56,7 @@ class XclientTest {
             c.command("EHLO filter.local");
             assertThat(c.command("XCLIENT ADDR=IPV6:2001:DB8:0::9 PROTO=SMTP")).startsWith("220 ");
             c.command("EHLO filter.local");
-            sendMessage(c, "xclient-v6");
+            c.transaction("x@client.test", "xclient@example.com", "xclient-v6");
         }
         Map<String, Object> row = trusting.onlyRowWithSubject("xclient-v6");
         assertThat(row.get("ip_addr")).isEqualTo("2001:db8::9");
@@ -98,7 +91,7 @@ class XclientTest {
             c.reply();
             assertThat(c.command("EHLO client.test")).doesNotContain("XCLIENT");
             assertThat(c.command("XCLIENT ADDR=203.0.113.9")).isEqualTo("550 5.7.0 Error: insufficient authorization");
-            sendMessage(c, "xclient-refused");
+            c.transaction("x@client.test", "xclient@example.com", "xclient-refused");
         }
         assertThat(untrusting.onlyRowWithSubject("xclient-refused").get("ip_addr")).isEqualTo("127.0.0.1");
     }

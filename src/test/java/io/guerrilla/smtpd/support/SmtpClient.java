@@ -110,6 +110,24 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     /**
+     * One whole transaction after EHLO: MAIL, RCPT, DATA and a short message with that subject.
+     * Fails unless every step is accepted; returns the reply to the end of data.
+     */
+    public String transaction(String from, String rcpt, String subject) throws IOException {
+        expect(command("MAIL FROM:<" + from + ">"), "250 ");
+        expect(command("RCPT TO:<" + rcpt + ">"), "250 ");
+        expect(command("DATA"), "354 ");
+        return expect(command("Subject: " + subject + "\r\n\r\nhello\r\n."), "250 2.0.0 Ok: queued as ");
+    }
+
+    private static String expect(String reply, String prefix) {
+        if (!reply.startsWith(prefix)) {
+            throw new AssertionError("expected a reply starting \"" + prefix + "\" but got: " + reply);
+        }
+        return reply;
+    }
+
+    /**
      * Turns this connection into TLS (after the server's 220 to STARTTLS, or at once for implicit
      * TLS), offering only the given protocols when any are named; the handshake fails as an IOException.
      */
