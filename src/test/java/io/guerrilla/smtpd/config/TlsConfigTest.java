@@ -1,5 +1,7 @@
 package io.guerrilla.smtpd.config;
 
+import io.guerrilla.smtpd.app.Daemon;
+import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +37,35 @@ class TlsConfigTest {
         assertThat(smtps.startTls).isFalse();
         assertThat(smtps.protocols).containsExactly("TLSv1.3");
         assertThat(smtps.newServerContext().isServer()).isTrue();
+    }
+
+    @Test
+    void plainWithStartTlsAndImplicitTlsListenersFromOneSection(@TempDir Path dir) throws Exception {
+        GuerrillaConfig c = ConfigLoader.parse("""
+                host_name: mx1.example.com
+                allowed_hosts: [example.com]
+                tls:
+                  cert_file: %s
+                  key_file: %s
+                  start_tls: true
+                servers:
+                  - listen_interface: 127.0.0.1:0
+                  - listen_interface: 127.0.0.2:0
+                    tls: {implicit: true, start_tls: false}
+                """.formatted(TestCertificates.certFile(), TestCertificates.keyFile()), "test");
+        c.store.path = dir.resolve("m.db").toString();
+        try (Daemon d = new Daemon(c)) {
+            d.start();
+            try (SmtpClient plain = new SmtpClient(d.servers().get(0).boundAddress().getPort())) {
+                assertThat(plain.reply()).startsWith("220 mx1.example.com");
+                assertThat(plain.command("EHLO c.test")).containsPattern("250[- ]STARTTLS");
+            }
+            try (SmtpClient smtps = new SmtpClient("127.0.0.2", d.servers().get(1).boundAddress().getPort())) {
+                smtps.startTls(TestCertificates.clientContext());
+                assertThat(smtps.reply()).startsWith("220 mx1.example.com");
+                assertThat(smtps.command("EHLO c.test")).doesNotContain("STARTTLS");
+            }
+        }
     }
 
     @Test
