@@ -9,13 +9,13 @@ import io.netty.handler.ssl.SslProvider;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -86,7 +86,7 @@ public class TlsConfig {
                 errors.add(prefix + "cert_file: no certificate in " + certFile);
                 return;
             }
-        } catch (CertificateException | java.io.IOException e) {
+        } catch (CertificateException | IOException e) {
             errors.add(prefix + "cert_file: not a PEM certificate: " + e.getMessage());
             return;
         }
@@ -116,12 +116,10 @@ public class TlsConfig {
     }
 
     private static String rootMessage(Throwable e) {
-        List<String> seen = new ArrayList<>();
-        for (Throwable t = e; t != null && seen.size() < 5; t = t.getCause()) {
-            if (t.getMessage() != null) {
-                seen.add(t.getMessage());
-            }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
         }
-        return seen.isEmpty() ? e.toString() : seen.get(seen.size() - 1);
+        return root.getMessage() != null ? root.getMessage() : root.toString();
     }
 }

@@ -238,11 +238,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        // A client waiting for its 250 is not idle: the store's own timeout answers it.
         if (evt instanceof SslHandshakeCompletionEvent hs) {
             handshakeDone(ctx, hs);
             return;
         }
+        // A client waiting for its 250 is not idle: the store's own timeout answers it.
         if (evt instanceof IdleStateEvent && !storing && !closing) {
             log.info("timeout {} client={}", ctx.channel().id(), clientIp);
             write(ctx, Replies.TIMEOUT);

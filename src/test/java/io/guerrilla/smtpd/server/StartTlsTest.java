@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.net.ssl.SSLContext;
@@ -128,17 +129,18 @@ class StartTlsTest {
         }
     }
 
-    @Test
-    void aProtocolOutsideTheListIsRefused() throws Exception {
-        try (TestServer only13 = TestServer.start(c -> {
+    @ParameterizedTest
+    @CsvSource({"TLSv1.3, TLSv1.2", "TLSv1.2, TLSv1.3"})
+    void aProtocolOutsideTheListIsRefused(String configured, String offered) throws Exception {
+        try (TestServer only = TestServer.start(c -> {
             TestCertificates.install(c.tls);
             c.tls.startTls = true;
-            c.tls.protocols = List.of("TLSv1.3");
-        }); SmtpClient c = new SmtpClient(only13.port())) {
+            c.tls.protocols = List.of(configured);
+        }); SmtpClient c = new SmtpClient(only.port())) {
             c.reply();
             c.command("EHLO client.test");
             assertThat(c.command("STARTTLS")).startsWith("220 2.0.0");
-            assertThatThrownBy(() -> c.startTls(client, "TLSv1.2")).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> c.startTls(client, offered)).isInstanceOf(IOException.class);
         }
     }
 
