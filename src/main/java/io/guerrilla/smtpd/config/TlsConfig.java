@@ -13,11 +13,23 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The {@code tls:} section of a listener: STARTTLS (RFC 3207) and/or implicit TLS (RFC 8314,
@@ -28,6 +40,8 @@ import java.util.Set;
 public class TlsConfig {
     /** RFC 8996 deprecates TLS 1.0 and 1.1, and the JDK disables them by default. */
     static final Set<String> KNOWN_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
+    private static final Pattern PKCS8_PEM =
+            Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
 
     public String certFile;
     public String keyFile;
@@ -81,11 +95,14 @@ public class TlsConfig {
         if (errors.size() > before) {
             return;
         }
+        X509Certificate leaf;
         try (InputStream in = Files.newInputStream(Path.of(certFile))) {
-            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+            List<? extends Certificate> chain = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
+            if (chain.isEmpty()) {
                 errors.add(prefix + "cert_file: no certificate in " + certFile);
                 return;
             }
+            leaf = (X509Certificate) chain.get(0);
         } catch (CertificateException | IOException e) {
             errors.add(prefix + "cert_file: not a PEM certificate: " + e.getMessage());
             return;
@@ -96,6 +113,46 @@ public class TlsConfig {
             // The certificate parsed above, so what is left to fail is the key (or the pair).
             errors.add(prefix + "key_file: cannot load the private key (PEM, PKCS#8, unencrypted): "
                     + rootMessage(e));
+            return;
+        }
+        if (!keyMatches(leaf, Path.of(keyFile))) {
+            errors.add(prefix + "key_file: is not the private key of the first certificate in cert_file");
+        }
+    }
+
+    /**
+     * Signs with the key and verifies with the certificate. A certificate renewed with a new key
+     * while key_file still names the old one loads fine and then fails every handshake.
+     */
+    private static boolean keyMatches(X509Certificate leaf, Path keyFile) {
+        try {
+            Matcher m = PKCS8_PEM.matcher(Files.readString(keyFile, StandardCharsets.US_ASCII));
+            if (!m.find()) {
+                // Loaded by the provider in a form this check does not read: trust the provider.
+                return true;
+            }
+            PublicKey pub = leaf.getPublicKey();
+            PrivateKey key = KeyFactory.getInstance(pub.getAlgorithm())
+                    .generatePrivate(new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(m.group(1))));
+            String alg = switch (pub.getAlgorithm()) {
+                case "RSA" -> "SHA256withRSA";
+                case "EC" -> "SHA256withECDSA";
+                case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
+                default -> null;
+            };
+            if (alg == null) {
+                return true;
+            }
+            byte[] probe = "guerrillad key check".getBytes(StandardCharsets.US_ASCII);
+            Signature sign = Signature.getInstance(alg);
+            sign.initSign(key);
+            sign.update(probe);
+            Signature verify = Signature.getInstance(alg);
+            verify.initVerify(pub);
+            verify.update(probe);
+            return verify.verify(sign.sign());
+        } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
+            return false;
         }
     }
 

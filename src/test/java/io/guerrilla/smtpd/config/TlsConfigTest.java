@@ -1,6 +1,8 @@
 package io.guerrilla.smtpd.config;
 
 import io.guerrilla.smtpd.app.Daemon;
+import io.guerrilla.smtpd.support.Commands;
+import io.guerrilla.smtpd.support.Requirements;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestCertificates;
 import org.junit.jupiter.api.Test;
@@ -8,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -98,6 +101,16 @@ class TlsConfigTest {
         assertThatThrownBy(() -> ConfigLoader.parse("tls: {start_tls: true, cert_file: %s, key_file: %s}\n"
                 .formatted(TestCertificates.certFile(), junk), "t"))
                 .hasMessageStartingWith("t: tls.key_file: cannot load the private key");
+    }
+
+    @Test
+    void aKeyOfAnotherCertificateIsNamed(@TempDir Path dir) throws Exception {
+        Path other = dir.resolve("other.pem");
+        Commands.run(List.of(Requirements.tool("openssl"), "genpkey", "-algorithm", "EC", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-out", other.toString()));
+        assertThatThrownBy(() -> ConfigLoader.parse("tls: {start_tls: true, cert_file: %s, key_file: %s}\n"
+                .formatted(TestCertificates.certFile(), other), "t"))
+                .hasMessage("t: tls.key_file: is not the private key of the first certificate in cert_file");
     }
 
     @Test
