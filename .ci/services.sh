@@ -37,6 +37,7 @@ PACKAGES=(
   redis-server redis-tools
   memcached
   postfix swaks sqlite3
+  libnet-ssleay-perl   # swaks --tls / --tls-on-connect
   curl openssl procps iproute2 ca-certificates
 )
 # binaries that must exist afterwards (smtp-source/smtp-sink come from postfix)

@@ -52,4 +52,8 @@ public final class Limits {
     public static final int MIN_DATA_RATE = 1024;
     /** Seconds of each min_data_rate window; also the grace before the first check. */
     public static final int MIN_DATA_RATE_WINDOW_SECONDS = 30;
+    /** Seconds for a TLS handshake; a stalled handshake holds a connection slot and its buffers. */
+    public static final int TLS_HANDSHAKE_TIMEOUT_SECONDS = 10;
+    /** Seconds to wait for the PROXY header; a real proxy sends it at once, anyone else holds a slot. */
+    public static final int PROXY_PROTOCOL_TIMEOUT_SECONDS = 5;
 }

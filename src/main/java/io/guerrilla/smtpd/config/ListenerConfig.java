@@ -30,6 +30,14 @@ public class ListenerConfig {
     public int maxMessagesPerConnection = Limits.MAX_MESSAGES_PER_CONNECTION;
     public int minDataRate = Limits.MIN_DATA_RATE;
     public int minDataRateWindow = Limits.MIN_DATA_RATE_WINDOW_SECONDS;
+    public TlsConfig tls = new TlsConfig();
+    /** Expect a PROXY protocol v1/v2 header (HAProxy, AWS NLB...) before anything else. */
+    public boolean proxyProtocol = false;
+    /** Peers allowed to send that header; it names the real client, so only our own proxies may. */
+    public List<String> trustedProxies = List.of();
+    public int proxyProtocolTimeout = Limits.PROXY_PROTOCOL_TIMEOUT_SECONDS;
+    /** Clients allowed to use XCLIENT (Postfix) to say on whose behalf they connect. */
+    public List<String> xclientTrusted = List.of();
 
     /** Adds each problem as "prefix + key: what is wrong". */
     void validateListener(String prefix, List<String> errors) {
@@ -63,6 +71,7 @@ public class ListenerConfig {
             errors.add(prefix + "bare_newline: must be \"normalize\" or \"reject\"");
         }
         validateAbuseLimits(prefix, errors);
+        validateTrust(prefix, errors);
     }
 
     private void validateAbuseLimits(String prefix, List<String> errors) {
@@ -76,6 +85,28 @@ public class ListenerConfig {
     static void notNegative(List<String> errors, String key, long value) {
         if (value < 0) {
             errors.add(key + ": must be 0 (off) or more");
+        }
+    }
+
+    private void validateTrust(String prefix, List<String> errors) {
+        if (tls == null) {
+            errors.add(prefix + "tls: must be a map (leave it out to disable TLS)");
+        } else {
+            tls.validate(prefix + "tls.", errors);
+        }
+        networks(errors, prefix + "trusted_proxies", trustedProxies);
+        networks(errors, prefix + "xclient_trusted", xclientTrusted);
+        if (proxyProtocol && (trustedProxies == null || trustedProxies.isEmpty())) {
+            errors.add(prefix + "trusted_proxies: must list the proxies' networks when proxy_protocol is true");
+        }
+        positive(errors, prefix + "proxy_protocol_timeout", proxyProtocolTimeout);
+    }
+
+    private static void networks(List<String> errors, String key, List<String> entries) {
+        try {
+            TrustedNetworks.parse(entries);
+        } catch (IllegalArgumentException e) {
+            errors.add(key + e.getMessage());
         }
     }
 

@@ -10,11 +10,16 @@ import io.guerrilla.smtpd.smtp.SessionPolicy;
 import java.time.Duration;
 import java.util.Locale;
 
-/** What one listener needs from the config, resolved and checked. */
+/**
+ * What one listener needs from the config, resolved and checked.
+ *
+ * @param tls   null when the listener has no TLS
+ */
 public record ListenerSettings(HostPort address, SessionPolicy policy, int maxClients, Duration idleTimeout,
                                Duration storeTimeout, int maxCommandLine, int maxDataLine,
                                BareNewlinePolicy bareNewline, int maxConnectionsPerIp, int connectionRatePerIp,
-                               int minDataRate, Duration minDataRateWindow) {
+                               int minDataRate, Duration minDataRateWindow,
+                               TlsSettings tls, ClientTrust trust) {
 
     public static ListenerSettings from(ListenerConfig c, StoreConfig store) {
         SessionPolicy policy = new SessionPolicy(c.hostName, new AllowedHosts(c.allowedHosts), c.maxSize,
@@ -22,6 +27,7 @@ public record ListenerSettings(HostPort address, SessionPolicy policy, int maxCl
         return new ListenerSettings(HostPort.parse(c.listenInterface), policy, c.maxClients,
                 Duration.ofSeconds(c.timeout), Duration.ofSeconds(store.timeout), c.maxCommandLineLength,
                 c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)),
-                c.maxConnectionsPerIp, c.connectionRatePerIp, c.minDataRate, Duration.ofSeconds(c.minDataRateWindow));
+                c.maxConnectionsPerIp, c.connectionRatePerIp, c.minDataRate, Duration.ofSeconds(c.minDataRateWindow),
+                TlsSettings.from(c.tls), ClientTrust.from(c));
     }
 }

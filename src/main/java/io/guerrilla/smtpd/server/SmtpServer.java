@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,17 +54,41 @@ public final class SmtpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         long idle = settings.idleTimeout().toMillis();
+                        ch.pipeline().addLast("limit", limiter);
+                        addProxyAndTls(ch);
                         ch.pipeline()
-                                .addLast("limit", limiter)
                                 .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("smtp", new SmtpSessionHandler(settings, store, clientLimiter));
                     }
                 });
         serverChannel = b.bind(settings.address().host(), settings.address().port()).sync().channel();
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("listening on {}:{} ({}), host_name {}", bound.getAddress().getHostAddress(), bound.getPort(),
-                transport, settings.policy().hostName());
+        log.info("listening on {}:{} ({}), host_name {}{}", bound.getAddress().getHostAddress(), bound.getPort(),
+                transport, settings.policy().hostName(), features());
         return bound;
+    }
+
+    /**
+     * The PROXY header comes before anything else, TLS included (the proxy passes TLS through), so
+     * its decoder goes first; implicit TLS then wraps everything the SMTP handler sees.
+     */
+    private void addProxyAndTls(SocketChannel ch) {
+        if (settings.trust().proxyProtocol()) {
+            ch.pipeline()
+                    .addLast("proxy-decoder", new HAProxyMessageDecoder())
+                    .addLast("proxy", new ProxyProtocolHandler(settings.trust()));
+        }
+        if (settings.tls() != null && settings.tls().implicit()) {
+            ch.pipeline().addLast("ssl", settings.tls().newHandler(ch.alloc()));
+        }
+    }
+
+    private String features() {
+        StringBuilder sb = new StringBuilder();
+        if (settings.tls() != null) {
+            sb.append(settings.tls().implicit() ? ", implicit TLS" : "").append(settings.tls().startTls() ? ", STARTTLS" : "");
+        }
+        return sb.append(settings.trust().proxyProtocol() ? ", PROXY protocol" : "").toString();
     }
 
     /** The address actually bound (the configured port may be 0). */

@@ -20,7 +20,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.NetUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,15 +86,22 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress a) {
-            setClientAddress(a.getAddress());
+        InetSocketAddress peer = ClientAddress.of(ctx.channel());
+        if (peer != null && peer.getAddress() != null) {
+            setClientAddress(peer.getAddress());
         }
+        machine.connectedFrom(clientIp);
+        machine.offerStartTls(settings.tls() != null && settings.tls().startTls());
+        machine.trustXclient(settings.trust().xclient().contains(peer));
         log.debug("connect {} from {}", ctx.channel().id(), clientIp);
         if (!admitClient(ctx)) {
             return;
         }
-        write(ctx, machine.greeting());
-        ctx.flush();
+        // With implicit TLS the greeting is the first thing said inside TLS, after the handshake.
+        if (settings.tls() == null || !settings.tls().implicit()) {
+            write(ctx, machine.greeting());
+            ctx.flush();
+        }
         lastCommandNanos = System.nanoTime();
         scheduleCommandDeadline(ctx, settings.idleTimeout().toNanos());
         ctx.fireChannelActive();
@@ -103,7 +113,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      */
     private void setClientAddress(InetAddress address) {
         clientAddress = address;
-        clientIp = address.getHostAddress();
+        clientIp = NetUtil.toAddressString(address);
     }
 
     /** Applies the per-address limits; false when the client was refused and is being closed. */
@@ -226,6 +236,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 startDataRateCheck(ctx);
             }
             case STORE -> startStore(ctx);
+            case START_TLS -> startTls(ctx);
             case CLOSE -> close(ctx);
             case NONE -> {
             }
@@ -311,6 +322,38 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The 220 leaves in plaintext before the SslHandler exists; whatever the client sent behind
+     * STARTTLS was read before the handshake and is dropped unanswered, so a man in the middle
+     * cannot inject commands that would run inside TLS (CVE-2011-0411).
+     */
+    private void startTls(ChannelHandlerContext ctx) {
+        ctx.flush();
+        if (cumulation != null && cumulation.isReadable()) {
+            log.info("discarded {} bytes pipelined after STARTTLS from {}", cumulation.readableBytes(), clientIp);
+            cumulation.skipBytes(cumulation.readableBytes());
+        }
+        ctx.pipeline().addFirst("ssl", settings.tls().newHandler(ctx.alloc()));
+        machine.resetForTls();
+    }
+
+    private void handshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent evt) {
+        if (!evt.isSuccess()) {
+            log.info("TLS handshake failed {} client={}: {}", ctx.channel().id(), clientIp, evt.cause().toString());
+            closing = true;
+            ctx.close();
+            return;
+        }
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        log.debug("TLS {} {} client={}", ssl.engine().getSession().getProtocol(),
+                ssl.engine().getSession().getCipherSuite(), clientIp);
+        if (!machine.isTls()) {
+            machine.setTls(true);
+            write(ctx, machine.greeting());
+            ctx.flush();
+        }
+    }
+
     private void endOfData(ChannelHandlerContext ctx) {
         inData = false;
         lastCommandNanos = System.nanoTime();
@@ -329,7 +372,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(false);
         MessageBody b = body;
         body = null;
-        Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), clientIp,
+        Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), machine.clientAddress(),
                 machine.helo(), machine.receivedProtocol(), machine.isTls(), machine.mailFrom(),
                 List.copyOf(machine.recipients()), b);
         b.retain();
@@ -371,6 +414,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent hs) {
+            handshakeDone(ctx, hs);
+            return;
+        }
         // A client waiting for its 250 is not idle: the store's own timeout answers it.
         if (evt instanceof IdleStateEvent && !storing && !closing) {
             log.info("timeout {} client={}", ctx.channel().id(), clientIp);

@@ -8,6 +8,11 @@ public enum Action {
     START_DATA,
     /** Stop reading and hand the transaction to the store; call {@link SessionStateMachine#stored}. */
     STORE,
+    /**
+     * Flush the 220, discard every byte already read behind STARTTLS (CVE-2011-0411), start the TLS
+     * handshake and call {@link SessionStateMachine#resetForTls}.
+     */
+    START_TLS,
     /** Close the connection once the reply is flushed. */
     CLOSE,
     /**

@@ -492,7 +492,7 @@ public final class AddressParser {
     }
 
     /** {@code IPv4-address-literal = Snum 3("." Snum)}, Snum being 1 to 3 digits up to 255. */
-    private static boolean isIPv4(String s) {
+    static boolean isIPv4(String s) {
         String[] parts = s.split("\\.", -1);
         if (parts.length != 4) {
             return false;
@@ -519,7 +519,7 @@ public final class AddressParser {
      * at least two groups, so at most 6 explicit groups (4 before an embedded IPv4) may
      * accompany it.
      */
-    private static boolean isIPv6(String s) {
+    static boolean isIPv6(String s) {
         String hex = s;
         int groups = 8;
         if (s.indexOf('.') >= 0) {

@@ -21,6 +21,13 @@ public final class SessionStateMachine {
     private boolean esmtp;
     private boolean tls;
     private int badCommands;
+    private boolean startTlsOffered;
+    private boolean xclientTrusted;
+    /** The client's IP as the connection (or a trusted proxy, or XCLIENT) gave it. */
+    private String clientAddress = "";
+    /** XCLIENT HELO and PROTO outlive later HELO/EHLO commands, as Postfix's XCLIENT_README requires. */
+    private String xclientHelo;
+    private String xclientProto;
 
     private MailAddress mailFrom;
     private boolean smtpUtf8;
@@ -57,7 +64,9 @@ public final class SessionStateMachine {
             case HELP -> Outcome.reply(Replies.HELP);
             case QUIT -> quit();
             case BDAT -> bdat(cmd);
-            case EXPN, STARTTLS, XCLIENT -> syntaxError(Replies.NOT_IMPLEMENTED);
+            case STARTTLS -> startTls(cmd);
+            case XCLIENT -> xclient(cmd);
+            case EXPN -> syntaxError(Replies.NOT_IMPLEMENTED);
             case EMPTY -> syntaxError(Replies.EMPTY_COMMAND);
             case UNKNOWN -> syntaxError(Replies.UNKNOWN_COMMAND);
         };
@@ -188,7 +197,7 @@ public final class SessionStateMachine {
     }
 
     private Reply ehloReply() {
-        return new Reply(250, null, List.of(
+        List<String> lines = new ArrayList<>(List.of(
                 policy.hostName(),
                 "SIZE " + policy.maxMessageSize(),
                 "PIPELINING",
@@ -197,6 +206,85 @@ public final class SessionStateMachine {
                 "ENHANCEDSTATUSCODES",
                 "CHUNKING",
                 "BINARYMIME"));
+        lines.addAll(connectionExtensions());
+        return new Reply(250, null, lines);
+    }
+
+    /** Extensions that depend on this connection: STARTTLS until TLS is on, XCLIENT for trusted clients. */
+    private List<String> connectionExtensions() {
+        List<String> ext = new ArrayList<>(2);
+        if (startTlsOffered && !tls) {
+            ext.add("STARTTLS");
+        }
+        if (xclientTrusted) {
+            ext.add("XCLIENT " + XclientAttributes.SUPPORTED);
+        }
+        return ext;
+    }
+
+    /** RFC 3207 section 4: no parameters; refused inside TLS and, as Postfix does, inside a transaction. */
+    private Outcome startTls(SmtpCommand cmd) {
+        if (tls) {
+            return syntaxError(Replies.TLS_ALREADY_ACTIVE);
+        }
+        if (!startTlsOffered) {
+            return syntaxError(Replies.NOT_IMPLEMENTED);
+        }
+        if (cmd.hasArgument()) {
+            return syntaxError(Replies.NO_PARAMETERS_ALLOWED);
+        }
+        if (inTransaction()) {
+            return Outcome.reply(Replies.IN_TRANSACTION);
+        }
+        return new Outcome(Replies.READY_FOR_TLS, Action.START_TLS);
+    }
+
+    /**
+     * RFC 3207 section 4.2: after the handshake the client knows nothing from before it, so the
+     * session starts again from the greeting stage and needs a new EHLO.
+     */
+    public void resetForTls() {
+        helo = "";
+        esmtp = false;
+        tls = true;
+        resetTransaction();
+    }
+
+    /**
+     * Postfix XCLIENT: a trusted client (a content filter, a front end) names the client it speaks
+     * for; the session then starts over from the greeting stage, answered with a new 220.
+     */
+    private Outcome xclient(SmtpCommand cmd) {
+        if (!xclientTrusted) {
+            return syntaxError(Replies.XCLIENT_DENIED);
+        }
+        if (inTransaction()) {
+            return Outcome.reply(Replies.IN_TRANSACTION);
+        }
+        XclientAttributes x;
+        try {
+            x = XclientAttributes.parse(cmd.argument());
+        } catch (IllegalArgumentException e) {
+            return syntaxError(Reply.of(501, "5.5.4", e.getMessage()));
+        }
+        if (x.addr() != null) {
+            clientAddress = x.addr();
+        }
+        if (x.helo() != null) {
+            xclientHelo = x.helo();
+        }
+        if (x.proto() != null) {
+            xclientProto = x.proto();
+        }
+        helo = "";
+        esmtp = false;
+        resetTransaction();
+        return Outcome.reply(greeting());
+    }
+
+    private boolean inTransaction() {
+        return state == State.MAIL || state == State.RCPT || state == State.DATA || state == State.BDAT
+                || state == State.STORING;
     }
 
     private Outcome mail(SmtpCommand cmd) {
@@ -398,8 +486,27 @@ public final class SessionStateMachine {
         return policy;
     }
 
+    /** The HELO name to record: XCLIENT's when it gave one, else the client's own. */
     public String helo() {
-        return helo;
+        return xclientHelo != null ? xclientHelo : helo;
+    }
+
+    /** Whether STARTTLS may be offered (the listener has TLS and this connection is not in it yet). */
+    public void offerStartTls(boolean offered) {
+        this.startTlsOffered = offered;
+    }
+
+    /** Whether this connection comes from a network allowed to use XCLIENT. */
+    public void trustXclient(boolean trusted) {
+        this.xclientTrusted = trusted;
+    }
+
+    public void connectedFrom(String ip) {
+        this.clientAddress = ip;
+    }
+
+    public String clientAddress() {
+        return clientAddress;
     }
 
     public boolean isEsmtp() {
@@ -428,7 +535,8 @@ public final class SessionStateMachine {
 
     /** The WITH protocol name of the Received header (RFC 3848, RFC 6531 section 3.7.3). */
     public String receivedProtocol() {
-        String base = smtpUtf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP";
+        boolean extended = xclientProto != null ? xclientProto.equals("ESMTP") : esmtp;
+        String base = smtpUtf8 ? "UTF8SMTP" : extended ? "ESMTP" : "SMTP";
         return tls ? base + "S" : base;
     }
 }

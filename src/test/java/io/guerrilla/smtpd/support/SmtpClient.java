@@ -6,6 +6,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,9 +19,9 @@ import java.util.List;
  * tests can send what no well-behaved library would (bare LFs, pipelined groups, garbage).
  */
 public final class SmtpClient implements AutoCloseable {
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
 
     public SmtpClient(int port) throws IOException {
         this("127.0.0.1", port);
@@ -123,6 +126,41 @@ public final class SmtpClient implements AutoCloseable {
             socket.setSoTimeout(10_000);
         }
         return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * One whole transaction after EHLO: MAIL, RCPT, DATA and a short message with that subject.
+     * Fails unless every step is accepted; returns the reply to the end of data.
+     */
+    public String transaction(String from, String rcpt, String subject) throws IOException {
+        expect(command("MAIL FROM:<" + from + ">"), "250 ");
+        expect(command("RCPT TO:<" + rcpt + ">"), "250 ");
+        expect(command("DATA"), "354 ");
+        return expect(command("Subject: " + subject + "\r\n\r\nhello\r\n."), "250 2.0.0 Ok: queued as ");
+    }
+
+    private static String expect(String reply, String prefix) {
+        if (!reply.startsWith(prefix)) {
+            throw new AssertionError("expected a reply starting \"" + prefix + "\" but got: " + reply);
+        }
+        return reply;
+    }
+
+    /**
+     * Turns this connection into TLS (after the server's 220 to STARTTLS, or at once for implicit
+     * TLS), offering only the given protocols when any are named; the handshake fails as an IOException.
+     */
+    public SSLSession startTls(SSLContext context, String... protocols) throws IOException {
+        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, "127.0.0.1", socket.getPort(), true);
+        if (protocols.length > 0) {
+            tls.setEnabledProtocols(protocols);
+        }
+        tls.setUseClientMode(true);
+        tls.startHandshake();
+        socket = tls;
+        in = tls.getInputStream();
+        out = tls.getOutputStream();
+        return tls.getSession();
     }
 
     @Override

@@ -93,6 +93,15 @@ public final class TestServer implements AutoCloseable {
         return new String((byte[]) row.get("mail"), StandardCharsets.ISO_8859_1);
     }
 
+    /** The one stored row whose subject is {@code subject}; fails the test unless there is exactly one. */
+    public Map<String, Object> onlyRowWithSubject(String subject) throws SQLException {
+        List<Map<String, Object>> found = rows().stream().filter(r -> subject.equals(r.get("subject"))).toList();
+        if (found.size() != 1) {
+            throw new AssertionError("expected one row with subject \"" + subject + "\" but found " + found.size());
+        }
+        return found.get(0);
+    }
+
     public long receivedCounter() throws SQLException {
         try (Connection c = connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT setting_value FROM gm2_setting WHERE setting_name = 'received_emails'")) {
