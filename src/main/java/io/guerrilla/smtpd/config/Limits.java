@@ -25,4 +25,12 @@ public final class Limits {
     public static final int STORE_BATCH_SIZE = 256;
     /** Messages waiting for the store before new ones get 451: bounds memory when the store is slow. */
     public static final int STORE_QUEUE_CAPACITY = 4096;
+    /** Database connections per node: each runs one group-commit writer; more only adds lock contention. */
+    public static final int STORE_POOL_SIZE = 4;
+    /** Milliseconds to wait for a database connection: while it is down, clients get 451 this fast. */
+    public static final int STORE_CONNECT_TIMEOUT_MS = 2000;
+    /** Seconds Redis/Memcached keep a body: go-guerrilla's redis_expire_seconds default (2 hours). */
+    public static final int BODY_TTL_SECONDS = 7200;
+    /** Milliseconds a Redis/Memcached write may take before the message fails with 451. */
+    public static final int KEY_VALUE_TIMEOUT_MS = 2000;
 }

@@ -5,6 +5,7 @@ import io.guerrilla.smtpd.codec.SmtpFramer;
 import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.mail.MessageBody;
 import io.guerrilla.smtpd.mail.QueueIds;
+import io.guerrilla.smtpd.pipeline.Pipeline;
 import io.guerrilla.smtpd.smtp.Action;
 import io.guerrilla.smtpd.smtp.DataResult;
 import io.guerrilla.smtpd.smtp.Outcome;
@@ -12,7 +13,6 @@ import io.guerrilla.smtpd.smtp.Replies;
 import io.guerrilla.smtpd.smtp.Reply;
 import io.guerrilla.smtpd.smtp.SessionStateMachine;
 import io.guerrilla.smtpd.smtp.SmtpCommand;
-import io.guerrilla.smtpd.store.MailStore;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The I/O side of one SMTP connection: feeds bytes to the {@link SmtpFramer}, commands to the
  * {@link SessionStateMachine}, writes the replies and carries out the actions. Everything runs on the
- * channel's event loop; the only slow work, storing, is handed to the {@link MailStore} and its result
+ * channel's event loop; the only slow work, storing, is handed to the {@link Pipeline} and its result
  * comes back to the event loop.
  *
  * <p>While a message is being stored the handler stops reading (autoRead off) and parses nothing
@@ -44,7 +44,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
 
     private final ListenerSettings settings;
-    private final MailStore store;
+    private final Pipeline pipeline;
     private final SmtpFramer framer;
     private final SessionStateMachine machine;
 
@@ -55,9 +55,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private boolean storing;
     private boolean closing;
 
-    SmtpSessionHandler(ListenerSettings settings, MailStore store) {
+    SmtpSessionHandler(ListenerSettings settings, Pipeline pipeline) {
         this.settings = settings;
-        this.store = store;
+        this.pipeline = pipeline;
         this.framer = new SmtpFramer(settings.maxCommandLine(), settings.maxDataLine(), settings.bareNewline());
         this.machine = new SessionStateMachine(settings.policy());
     }
@@ -164,7 +164,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 List.copyOf(machine.recipients()), b);
         b.retain();
         long started = System.nanoTime();
-        store.save(env)
+        pipeline.save(env)
                 .orTimeout(settings.storeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((ok, err) -> ctx.executor().execute(() -> stored(ctx, env, err, started)));
     }

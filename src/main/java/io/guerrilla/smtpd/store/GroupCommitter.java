@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * holds it.
  *
  * <p>If a batch fails, its items are retried one per transaction, so a message that cannot be
- * stored fails alone rather than taking its batch-mates with it.
+ * stored fails alone rather than taking its batch-mates with it; unless the writer says the whole
+ * store is unavailable ({@link StoreUnavailableException}), when retrying would only wait again.
  *
  * @param <T> what one item is, e.g. the rows of one message
  */
@@ -134,9 +135,9 @@ public final class GroupCommitter<T> implements AutoCloseable {
             }
             return;
         } catch (Exception e) {
-            if (batch.size() == 1) {
-                log.warn("store write failed: {}", e.toString());
-                batch.get(0).done().completeExceptionally(e);
+            if (batch.size() == 1 || e instanceof StoreUnavailableException) {
+                log.warn("store write of {} failed: {}", batch.size(), e.toString());
+                batch.forEach(p -> p.done().completeExceptionally(e));
                 return;
             }
             log.warn("batch of {} failed ({}), retrying one by one", batch.size(), e.toString());
