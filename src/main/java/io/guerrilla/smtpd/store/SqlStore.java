@@ -64,11 +64,20 @@ public final class SqlStore implements MailStore {
     @Override
     public void open() throws StoreException {
         startPool();
+        StoreException createFailed = null;
         if (dialect == SqlDialect.SQLITE) {
-            createSchema();
+            try {
+                createSchema();
+            } catch (StoreException e) {
+                // An older file whose tables lack columns: the check below says which.
+                createFailed = e;
+            }
         }
         try (Connection c = pool.getConnection()) {
             checkSchema(c);
+            if (createFailed != null) {
+                throw createFailed;
+            }
             healthy = true;
         } catch (SQLException e) {
             if (!unavailable(e)) {
