@@ -38,6 +38,11 @@ public final class StoreConfig {
 
     /** Processors each accepted message goes through, in order, go-guerrilla style, e.g. "HeadersParser|Header|Hasher|Compressor|SQL". */
     public String saveProcess = ProcessorName.DEFAULT_SAVE_PROCESS;
+    /** Processors asked at RCPT time whether a recipient exists (Debugger, SQL); empty: no check. */
+    public String validateProcess = "";
+    /** SQL of validate_process: a query with one parameter, the recipient address; a row means it exists. */
+    public String validateSql = "";
+    public int validateTimeoutMs = Limits.VALIDATE_TIMEOUT_MS;
     /** Compressor's format: "zlib" (RFC 1950, go-guerrilla's) or "gzip" (RFC 1952); the row's body column names it. */
     public String compress = "zlib";
     public KeyValueConfig redis = new KeyValueConfig("127.0.0.1", 6379);
@@ -126,6 +131,9 @@ public final class StoreConfig {
         if (!List.of("zlib", "gzip").contains(ListenerConfig.lower(compress))) {
             errors.add(prefix + "compress: must be zlib or gzip");
         }
+        ListenerConfig.positive(errors, prefix + "validate_timeout_ms", validateTimeoutMs);
+        ProcessorName.checkValidateProcess(validateProcess, validateSql != null && !validateSql.isBlank())
+                .forEach(e -> errors.add(prefix + "validate_process: " + e));
         ProcessorName.checkSaveProcess(saveProcess).forEach(e -> errors.add(prefix + "save_process: " + e));
         if (redis == null) {
             errors.add(prefix + "redis: empty section");

@@ -2,12 +2,16 @@ package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.mail.Envelope;
+import io.guerrilla.smtpd.smtp.MailAddress;
 import io.guerrilla.smtpd.store.MailStore;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The configured processors ({@code save_process}) run in order on each accepted message, each step on
@@ -17,10 +21,17 @@ import java.util.concurrent.Executor;
 public final class Pipeline implements AutoCloseable {
     private final List<Processor> processors;
     private final Executor executor;
+    private final List<RecipientCheck> checks;
+    private final ExecutorService checkExecutor;
+    private final long checkTimeoutMs;
 
-    private Pipeline(List<Processor> processors, Executor executor) {
+    private Pipeline(List<Processor> processors, Executor executor, List<RecipientCheck> checks,
+                     ExecutorService checkExecutor, long checkTimeoutMs) {
         this.processors = processors;
         this.executor = executor;
+        this.checks = checks;
+        this.checkExecutor = checkExecutor;
+        this.checkTimeoutMs = checkTimeoutMs;
     }
 
     /** Builds the processors {@code c.saveProcess} names; the config has been validated. */
@@ -38,7 +49,37 @@ public final class Pipeline implements AutoCloseable {
                 case SQL -> new Sql(store);
             });
         }
-        return new Pipeline(List.copyOf(out), executor);
+        // Recipient checks may wait on the database; their own threads keep them from stalling saves.
+        ExecutorService checkExecutor = Executors.newFixedThreadPool(c.poolSize, r -> {
+            Thread t = new Thread(r, "recipient-check");
+            t.setDaemon(true);
+            return t;
+        });
+        List<RecipientCheck> checks = new ArrayList<>();
+        if (c.validateProcess != null && !c.validateProcess.isBlank()) {
+            for (ProcessorName name : ProcessorName.parse(c.validateProcess)) {
+                checks.add(name == ProcessorName.SQL ? new SqlRecipientCheck(store, c.validateSql, checkExecutor)
+                        : new Debugger(c.debuggerLogReceivedMails));
+            }
+        }
+        return new Pipeline(List.copyOf(out), executor, List.copyOf(checks), checkExecutor, c.validateTimeoutMs);
+    }
+
+    /** Whether validate_process names any check, so sessions must ask before accepting a recipient. */
+    public boolean validatesRecipients() {
+        return !checks.isEmpty();
+    }
+
+    /**
+     * Runs validate_process on a recipient: true only if every check accepts; fails (the client gets
+     * 451 4.3.0) when a check fails or all of them take longer than validate_timeout_ms.
+     */
+    public CompletableFuture<Boolean> validateRecipient(MailAddress rcpt) {
+        CompletableFuture<Boolean> f = CompletableFuture.completedFuture(true);
+        for (RecipientCheck check : checks) {
+            f = f.thenCompose(ok -> ok ? check.accepts(rcpt) : CompletableFuture.completedFuture(false));
+        }
+        return f.orTimeout(checkTimeoutMs, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -63,5 +104,6 @@ public final class Pipeline implements AutoCloseable {
     @Override
     public void close() {
         processors.forEach(Processor::close);
+        checkExecutor.shutdownNow();
     }
 }

@@ -69,6 +69,28 @@ public enum ProcessorName {
         return errors;
     }
 
+    /** Every reason a validate_process spec cannot work; empty when usable (an empty spec turns checks off). */
+    public static List<String> checkValidateProcess(String spec, boolean hasValidateSql) {
+        List<String> errors = new ArrayList<>();
+        if (spec == null || spec.isBlank()) {
+            return errors;
+        }
+        try {
+            for (ProcessorName n : parse(spec)) {
+                if (n != DEBUGGER && n != SQL) {
+                    errors.add(n.display() + " does not check recipients (those that do: Debugger, SQL)");
+                }
+                if (n == SQL && !hasValidateSql) {
+                    errors.add("SQL needs validate_sql, a query with one parameter, e.g."
+                            + " \"SELECT 1 FROM mailboxes WHERE address = ?\"");
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            errors.add(e.getMessage());
+        }
+        return errors;
+    }
+
     /** The name as written in configs and logs. */
     public String display() {
         return switch (this) {

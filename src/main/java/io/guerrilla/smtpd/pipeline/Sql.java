@@ -46,7 +46,7 @@ final class Sql implements Processor {
     }
 
     /** The address front ends search by: domains are case-insensitive, local parts are kept as sent. */
-    private static String canonical(MailAddress a) {
+    static String canonical(MailAddress a) {
         return a.domain() == null ? a.localPart().toLowerCase() : a.localPart() + "@" + a.domainLowerCase();
     }
 

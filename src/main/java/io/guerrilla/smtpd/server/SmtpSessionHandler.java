@@ -9,6 +9,7 @@ import io.guerrilla.smtpd.pipeline.Pipeline;
 import io.guerrilla.smtpd.smtp.Action;
 import io.guerrilla.smtpd.smtp.DataResult;
 import io.guerrilla.smtpd.smtp.Outcome;
+import io.guerrilla.smtpd.smtp.RecipientVerdict;
 import io.guerrilla.smtpd.smtp.Replies;
 import io.guerrilla.smtpd.smtp.Reply;
 import io.guerrilla.smtpd.smtp.SessionStateMachine;
@@ -53,6 +54,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private String clientIp = "";
     private boolean inData;
     private boolean storing;
+    private boolean validating;
     private boolean closing;
 
     SmtpSessionHandler(ListenerSettings settings, Pipeline pipeline) {
@@ -60,6 +62,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         this.pipeline = pipeline;
         this.framer = new SmtpFramer(settings.maxCommandLine(), settings.maxDataLine(), settings.bareNewline());
         this.machine = new SessionStateMachine(settings.policy());
+        machine.setValidateRecipients(pipeline.validatesRecipients());
     }
 
     @Override
@@ -91,7 +94,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void process(ChannelHandlerContext ctx) {
-        while (cumulation != null && cumulation.isReadable() && !storing && !closing) {
+        while (cumulation != null && cumulation.isReadable() && !storing && !validating && !closing) {
             if (inData) {
                 if (!framer.readData(cumulation, body)) {
                     break;
@@ -136,6 +139,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 inData = true;
             }
             case STORE -> startStore(ctx);
+            case VALIDATE_RCPT -> startValidation(ctx);
             case CLOSE -> close(ctx);
             case NONE -> {
             }
@@ -189,6 +193,30 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.flush();
     }
 
+    /** Like storing: stop reading until the off-loop check answers, then reply and go on. */
+    private void startValidation(ChannelHandlerContext ctx) {
+        validating = true;
+        ctx.channel().config().setAutoRead(false);
+        pipeline.validateRecipient(machine.pendingRecipient())
+                .whenComplete((ok, err) -> ctx.executor().execute(() -> validated(ctx, ok, err)));
+    }
+
+    private void validated(ChannelHandlerContext ctx, Boolean ok, Throwable err) {
+        validating = false;
+        if (err != null) {
+            log.warn("recipient check failed for {} client={}: {}", machine.pendingRecipient(), clientIp, err.toString());
+        }
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        apply(ctx, machine.recipientValidated(err != null ? RecipientVerdict.TEMPFAIL
+                : ok ? RecipientVerdict.ACCEPT : RecipientVerdict.REJECT));
+        ctx.flush();
+        ctx.channel().config().setAutoRead(true);
+        process(ctx);
+        ctx.flush();
+    }
+
     private void write(ChannelHandlerContext ctx, Reply reply) {
         ctx.write(Unpooled.wrappedBuffer(reply.wire()), ctx.voidPromise());
     }
@@ -201,7 +229,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         // A client waiting for its 250 is not idle: the store's own timeout answers it.
-        if (evt instanceof IdleStateEvent && !storing && !closing) {
+        if (evt instanceof IdleStateEvent && !storing && !validating && !closing) {
             log.info("timeout {} client={}", ctx.channel().id(), clientIp);
             write(ctx, Replies.TIMEOUT);
             close(ctx);

@@ -8,6 +8,11 @@ public enum Action {
     START_DATA,
     /** Stop reading and hand the transaction to the store; call {@link SessionStateMachine#stored}. */
     STORE,
+    /**
+     * Stop reading and have {@link SessionStateMachine#pendingRecipient()} checked (validate_process);
+     * call {@link SessionStateMachine#recipientValidated} with the verdict.
+     */
+    VALIDATE_RCPT,
     /** Close the connection once the reply is flushed. */
     CLOSE
 }

@@ -23,6 +23,12 @@ public interface MailStore extends AutoCloseable {
     /** Commits the rows of one message in one transaction. */
     CompletableFuture<Void> save(List<MailRow> rows);
 
+    /**
+     * Runs a query with one string parameter and says whether it returned a row (validate_sql).
+     * Blocks on the database: call it off the event loop.
+     */
+    boolean exists(String query, String parameter) throws StoreException;
+
     /** Cheap (no I/O): whether the last write or reconnect attempt succeeded; for readiness checks. */
     boolean isHealthy();
 

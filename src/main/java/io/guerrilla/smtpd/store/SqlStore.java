@@ -196,6 +196,20 @@ public final class SqlStore implements MailStore {
     }
 
     @Override
+    public boolean exists(String query, String parameter) throws StoreException {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(query)) {
+            ps.setQueryTimeout((int) Math.max(1, TimeUnit.MILLISECONDS.toSeconds(config.validateTimeoutMs)));
+            ps.setString(1, parameter);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw unavailable(e) ? new StoreUnavailableException(describe() + " unavailable: " + e.getMessage(), e)
+                    : new StoreException("validate_sql failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public boolean isHealthy() {
         return healthy;
     }
