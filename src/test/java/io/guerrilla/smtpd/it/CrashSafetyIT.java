@@ -1,6 +1,7 @@
 package io.guerrilla.smtpd.it;
 
 import io.guerrilla.smtpd.config.StoreConfig;
+import io.guerrilla.smtpd.support.ConfigFiles;
 import io.guerrilla.smtpd.support.Databases;
 import io.guerrilla.smtpd.support.LoadClients;
 import io.guerrilla.smtpd.support.PrivateService;
@@ -43,7 +44,7 @@ class CrashSafetyIT {
         }
         int port = PrivateService.freePort();
         Path config = dir.resolve("guerrilla.yaml");
-        Files.writeString(config, ItConfigs.yaml(port, store));
+        Files.writeString(config, ConfigFiles.yaml(port, store));
 
         Set<String> acknowledged;
         int attempts;

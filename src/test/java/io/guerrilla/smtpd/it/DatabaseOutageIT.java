@@ -2,6 +2,7 @@ package io.guerrilla.smtpd.it;
 
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.support.Commands;
+import io.guerrilla.smtpd.support.ConfigFiles;
 import io.guerrilla.smtpd.support.Databases;
 import io.guerrilla.smtpd.support.LoadClients;
 import io.guerrilla.smtpd.support.PrivateService;
@@ -40,7 +41,7 @@ class DatabaseOutageIT {
             store.database = "guerrilla";
             int port = PrivateService.freePort();
             Path config = dir.resolve("guerrilla.yaml");
-            Files.writeString(config, ItConfigs.yaml(port, store));
+            Files.writeString(config, ConfigFiles.yaml(port, store));
             assertThat(Commands.run(List.of(ServerProcess.launcher().toString(), "init-db", "-c", config.toString())))
                     .contains("schema ready");
 

@@ -1,13 +1,14 @@
-package io.guerrilla.smtpd.it;
+package io.guerrilla.smtpd.support;
 
 import io.guerrilla.smtpd.config.StoreConfig;
 
 /** YAML configs for the packaged server, as an operator would write them. */
-final class ItConfigs {
-    private ItConfigs() {
+public final class ConfigFiles {
+    private ConfigFiles() {
     }
 
-    static String yaml(int port, StoreConfig s) {
+    /** A config listening on 127.0.0.1:port for example.com, storing as {@code s} says. */
+    public static String yaml(int port, StoreConfig s) {
         return """
             listen_interface: 127.0.0.1:%d
             host_name: mx.it.test
