@@ -134,18 +134,33 @@ class StoreAvailabilityTest {
     }
 
     @Test
-    void memcachedUnreachableAnswers451WithoutRows() throws Exception {
-        int closed = PrivateService.freePort();
-        try (TestServer server = TestServer.start(c -> {
-            c.store.saveProcess = "HeadersParser|Header|Hasher|Memcached|SQL";
-            c.store.memcached.port = closed;
-            c.store.memcached.timeoutMs = 500;
-        }); SmtpClient c = new SmtpClient(server.port())) {
-            c.reply();
-            c.command("EHLO avail.test");
-            assertThat(send(c, "nowhere")).isEqualTo("451 4.3.0 Error: message not stored, try again later");
-            assertThat(server.rows()).isEmpty();
-            assertThat(server.receivedCounter()).isZero();
+    void memcachedOutageAnswers451WithoutRowsAndRecovers(@TempDir Path dir) throws Exception {
+        try (PrivateService memcached = PrivateService.memcached(dir)) {
+            try (TestServer server = TestServer.start(c -> {
+                c.store.saveProcess = "HeadersParser|Header|Hasher|Memcached|SQL";
+                c.store.memcached.port = memcached.port;
+                c.store.memcached.timeoutMs = 500;
+            }); SmtpClient c = new SmtpClient(server.port())) {
+                c.reply();
+                c.command("EHLO avail.test");
+                assertThat(send(c, "before")).startsWith("250 2.0.0");
+
+                memcached.stop();
+                assertThat(send(c, "during")).isEqualTo("451 4.3.0 Error: message not stored, try again later");
+                assertThat(server.daemon().isHealthy()).isFalse();
+
+                memcached.start();
+                String after = "";
+                for (int i = 0; i < 100 && !after.startsWith("250"); i++) {
+                    after = send(c, "after");
+                    if (!after.startsWith("250")) {
+                        Thread.sleep(200);
+                    }
+                }
+                assertThat(after).as("recovered once Memcached is back").startsWith("250 2.0.0");
+                assertThat(server.rows()).extracting(r -> r.get("subject")).containsExactly("before", "after");
+                assertThat(server.receivedCounter()).isEqualTo(2);
+            }
         }
     }
 }

@@ -40,6 +40,16 @@ public final class PrivateService implements AutoCloseable {
         return s;
     }
 
+    /** A memcached on a free loopback port. */
+    public static PrivateService memcached(Path dir) throws Exception {
+        String bin = Requirements.tool("memcached");
+        int port = freePort();
+        PrivateService s = new PrivateService(List.of(bin, "-p", Integer.toString(port), "-l", "127.0.0.1", "-U", "0",
+                "-u", System.getProperty("user.name"), "-m", "16"), port, dir.resolve("memcached.log"));
+        s.start();
+        return s;
+    }
+
     /**
      * A mariadbd with its own data directory on a free loopback port, grant tables skipped (any user,
      * no password: it is reachable only from this machine, for one test).
