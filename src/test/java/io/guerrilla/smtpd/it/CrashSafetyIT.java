@@ -1,6 +1,8 @@
 package io.guerrilla.smtpd.it;
 
 import io.guerrilla.smtpd.config.StoreConfig;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.guerrilla.smtpd.support.ConfigFiles;
 import io.guerrilla.smtpd.support.Databases;
 import io.guerrilla.smtpd.support.LoadClients;
@@ -17,7 +19,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -26,17 +30,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * "250 means stored", under kill -9: the packaged server takes mail from many concurrent clients, is
  * killed with SIGKILL at a random moment, and restarted; every message that got a 250 must be in the
- * store, the received_emails counter must agree with the rows (row and count commit together), and
- * the restarted server must take mail again.
+ * store (and, with Redis bodies, its body in Redis), the received_emails counter must agree with the
+ * rows (row and count commit together), and the restarted server must take mail again.
  */
 class CrashSafetyIT {
     private static final int CLIENTS = 24;
     private static final int MAX_PER_CLIENT = 2_000;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"sqlite", "mysql", "postgres"})
-    void everyAcknowledgedMessageSurvivesSigkill(String type, @TempDir Path dir) throws Exception {
+    @ValueSource(strings = {"sqlite", "mysql", "postgres", "postgres+redis"})
+    void everyAcknowledgedMessageSurvivesSigkill(String variant, @TempDir Path dir) throws Exception {
+        String type = variant.replace("+redis", "");
+        boolean redis = variant.endsWith("+redis");
         StoreConfig store = Databases.config(type);
+        if (redis) {
+            Databases.require("Redis", 6379);
+            store.saveProcess = "HeadersParser|Header|Hasher|Compressor|Redis|SQL";
+        }
         store.path = dir.resolve("data/guerrilla.db").toString();
         Databases.requireWithSchema(store);
         if (!"sqlite".equals(type)) {
@@ -62,11 +72,13 @@ class CrashSafetyIT {
 
         try (ServerProcess restarted = ServerProcess.start(dir, port, "serve", "-c", config.toString())) {
             Set<String> stored = new HashSet<>();
+            Map<String, String> hashes = new HashMap<>();
             long counter;
             try (Connection c = Databases.connect(store); Statement st = c.createStatement()) {
-                try (ResultSet rs = st.executeQuery("SELECT subject FROM new_mail")) {
+                try (ResultSet rs = st.executeQuery("SELECT subject, hash FROM new_mail")) {
                     while (rs.next()) {
                         stored.add(rs.getString(1));
+                        hashes.put(rs.getString(1), rs.getString(2));
                     }
                 }
                 try (ResultSet rs = st.executeQuery("SELECT setting_value FROM gm2_setting WHERE setting_name = 'received_emails'")) {
@@ -77,6 +89,16 @@ class CrashSafetyIT {
             assertThat(stored).as("every 250 is in the store after kill -9 (%d acknowledged)", acknowledged.size())
                     .containsAll(acknowledged);
             assertThat(counter).as("received_emails counts exactly the stored messages").isEqualTo(stored.size());
+            if (redis) {
+                RedisClient client = RedisClient.create("redis://127.0.0.1:6379");
+                try (StatefulRedisConnection<String, String> r = client.connect()) {
+                    for (String subject : acknowledged) {
+                        assertThat(r.sync().exists(hashes.get(subject))).as("body of %s in Redis", subject).isEqualTo(1L);
+                    }
+                } finally {
+                    client.shutdown();
+                }
+            }
 
             try (SmtpClient c = new SmtpClient(port)) {
                 c.reply();
@@ -88,7 +110,7 @@ class CrashSafetyIT {
                 assertThat(c.reply()).startsWith("250 2.0.0");
             }
             System.out.printf("crash %s: %d acknowledged of %d attempted before SIGKILL, %d stored%n",
-                    type, acknowledged.size(), attempts, stored.size());
+                    variant, acknowledged.size(), attempts, stored.size());
             assertThat(restarted.logText()).doesNotContain("ERROR");
         }
     }
