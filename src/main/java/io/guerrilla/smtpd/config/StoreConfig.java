@@ -144,6 +144,10 @@ public final class StoreConfig {
             errors.add(prefix + "memcached: empty section");
         } else {
             memcached.validate(prefix + "memcached.", errors);
+            // Memcached reads an expiry beyond 30 days as a Unix time, which would expire the body at once.
+            if (memcached.ttl > 30 * 24 * 3600) {
+                errors.add(prefix + "memcached.ttl: at most 2592000 (30 days)");
+            }
         }
     }
 }

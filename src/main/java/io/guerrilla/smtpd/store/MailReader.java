@@ -2,6 +2,8 @@ package io.guerrilla.smtpd.store;
 
 import io.guerrilla.smtpd.config.StoreConfig;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,6 +14,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
 
 /** Reads what the server stored, for people without a SQL client at hand. */
 public final class MailReader implements AutoCloseable {
@@ -65,8 +69,21 @@ public final class MailReader implements AutoCloseable {
         try (PreparedStatement ps = connection.prepareStatement("SELECT " + columns() + ", mail FROM new_mail WHERE mail_id = ?")) {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(read(rs, rs.getBytes(9))) : Optional.empty();
+                return rs.next() ? Optional.of(read(rs, open(rs.getString(6), rs.getBytes(9)))) : Optional.empty();
             }
+        }
+    }
+
+    /** The message as {@code body} says it is kept: compressed ones opened; Redis/Memcached ones are not fetched. */
+    private static byte[] open(String body, byte[] mail) throws SQLException {
+        try {
+            return switch (body) {
+                case "zlib" -> new InflaterInputStream(new ByteArrayInputStream(mail)).readAllBytes();
+                case "gzip" -> new GZIPInputStream(new ByteArrayInputStream(mail)).readAllBytes();
+                default -> mail;
+            };
+        } catch (IOException e) {
+            throw new SQLException("stored " + body + " message does not decompress: " + e.getMessage(), e);
         }
     }
 

@@ -98,4 +98,34 @@ class StoreCommandsTest {
         CliTest.Result show = CliTest.run("mail", "show", id, "--raw", "-c", cfg.toString());
         assertThat(show.out()).startsWith("Delivered-To: listed@example.com\r\n").contains("Subject: listed via " + type);
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Compressor", "Redis"})
+    void mailShowOpensCompressedBodiesAndPointsAtKeyValueOnes(String where, @TempDir Path dir) throws Exception {
+        if ("Redis".equals(where)) {
+            Databases.require("Redis", 6379);
+        }
+        StoreConfig store = Databases.config("sqlite");
+        store.path = dir.resolve("show.db").toString();
+        store.saveProcess = "HeadersParser|Header|Hasher|" + where + "|SQL";
+        store.compress = "gzip";
+        try (TestServer server = TestServer.start(c -> c.store = store); SmtpClient c = new SmtpClient(server.port())) {
+            c.reply();
+            c.command("EHLO cli.test");
+            c.command("MAIL FROM:<a@cli.test>");
+            c.command("RCPT TO:<shown@example.com>");
+            c.command("DATA");
+            c.send("Subject: shown\r\n\r\nhi\r\n.\r\n");
+            assertThat(c.reply()).startsWith("250");
+        }
+        Path cfg = dir.resolve("c.yaml");
+        Files.writeString(cfg, ConfigFiles.yaml(PrivateService.freePort(), store));
+        CliTest.Result show = CliTest.run("mail", "show", "1", "--raw", "-c", cfg.toString());
+        assertThat(show.code()).as(show.err()).isZero();
+        if ("Redis".equals(where)) {
+            assertThat(show.out()).matches("\\(the message is in redis under key [0-9a-f]{32}\\)\\R");
+        } else {
+            assertThat(show.out()).startsWith("Delivered-To: shown@example.com\r\n").endsWith("Subject: shown\r\n\r\nhi\r\n");
+        }
+    }
 }
