@@ -9,6 +9,7 @@ import io.guerrilla.smtpd.pipeline.Pipeline;
 import io.guerrilla.smtpd.store.MailStore;
 import io.guerrilla.smtpd.store.SqlStore;
 import io.guerrilla.smtpd.store.StoreException;
+import io.guerrilla.smtpd.store.StoreStats;
 import io.netty.channel.EventLoopGroup;
 
 import java.net.InetSocketAddress;
@@ -58,6 +59,11 @@ public final class Daemon implements AutoCloseable {
     /** Cheap (no I/O): whether the store and every service the pipeline writes to were reachable at the last attempt. */
     public boolean isHealthy() {
         return pipeline != null && pipeline.isHealthy();
+    }
+
+    /** Store counters for metrics; cheap (no I/O). */
+    public StoreStats storeStats() {
+        return store.stats();
     }
 
     /** The running listeners, in config order. */

@@ -10,6 +10,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Group commit: one writer thread takes everything that queued up while the previous commit was
@@ -44,6 +45,9 @@ public final class GroupCommitter<T> implements AutoCloseable {
     private final long maxWaitNanos;
     private final Thread thread;
     private volatile boolean closed;
+    private final LongAdder committed = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder batches = new LongAdder();
 
     /**
      * @param queueCapacity items waiting beyond this are refused at once (the client gets 451 and
@@ -130,6 +134,8 @@ public final class GroupCommitter<T> implements AutoCloseable {
     private void commit(List<Pending<T>> batch, List<T> items) {
         try {
             writer.write(items);
+            committed.add(batch.size());
+            batches.increment();
             for (Pending<T> p : batch) {
                 p.done().complete(null);
             }
@@ -137,6 +143,7 @@ public final class GroupCommitter<T> implements AutoCloseable {
         } catch (Exception e) {
             if (batch.size() == 1 || e instanceof StoreUnavailableException) {
                 log.warn("store write of {} failed: {}", batch.size(), e.toString());
+                failed.add(batch.size());
                 batch.forEach(p -> p.done().completeExceptionally(e));
                 return;
             }
@@ -145,12 +152,19 @@ public final class GroupCommitter<T> implements AutoCloseable {
         for (Pending<T> p : batch) {
             try {
                 writer.write(List.of(p.item()));
+                committed.increment();
+                batches.increment();
                 p.done().complete(null);
             } catch (Exception e) {
                 log.warn("store write failed: {}", e.toString());
+                failed.increment();
                 p.done().completeExceptionally(e);
             }
         }
+    }
+
+    public StoreStats stats() {
+        return new StoreStats(committed.sum(), failed.sum(), batches.sum(), queue.size());
     }
 
     /** Refuses new items, commits those already queued, and waits for the writer to finish. */

@@ -32,6 +32,9 @@ public interface MailStore extends AutoCloseable {
     /** Cheap (no I/O): whether the last write or reconnect attempt succeeded; for readiness checks. */
     boolean isHealthy();
 
+    /** Counters for metrics; cheap (no I/O). */
+    StoreStats stats();
+
     /** Finishes what was submitted, then disconnects. */
     @Override
     void close();

@@ -210,6 +210,22 @@ public final class SqlStore implements MailStore {
     }
 
     @Override
+    public StoreStats stats() {
+        long committed = 0;
+        long failed = 0;
+        long batches = 0;
+        int queued = 0;
+        for (GroupCommitter<List<MailRow>> w : writers) {
+            StoreStats s = w.stats();
+            committed += s.committed();
+            failed += s.failed();
+            batches += s.batches();
+            queued += s.queued();
+        }
+        return new StoreStats(committed, failed, batches, queued);
+    }
+
+    @Override
     public boolean isHealthy() {
         return healthy;
     }
