@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,12 +42,8 @@ public enum SqlDialect {
                   recipient TEXT NOT NULL,
                   has_attach INTEGER NOT NULL,
                   ip_addr TEXT NOT NULL,
-                  message_id TEXT NOT NULL DEFAULT '',
-                  reply_to TEXT NOT NULL DEFAULT '',
-                  sender TEXT NOT NULL DEFAULT '',
-                  return_path TEXT NOT NULL DEFAULT '',
-                  is_tls INTEGER NOT NULL DEFAULT 0
-                )""",
+                  %s
+                )""".formatted(additionsDdl()),
                 "CREATE INDEX IF NOT EXISTS new_mail_to ON new_mail(\"to\")",
                 "CREATE INDEX IF NOT EXISTS new_mail_hash ON new_mail(hash)",
                 "CREATE INDEX IF NOT EXISTS new_mail_date ON new_mail(date)",
@@ -63,6 +60,11 @@ public enum SqlDialect {
         @Override
         void bindDate(PreparedStatement ps, int index, LocalDateTime utc) throws SQLException {
             ps.setString(index, SQL_DATE.format(utc));
+        }
+
+        @Override
+        Map<String, String> additions() {
+            return additions("TEXT", "INTEGER NOT NULL DEFAULT 0");
         }
     },
 
@@ -92,16 +94,12 @@ public enum SqlDialect {
                   recipient varchar(255) NOT NULL,
                   has_attach int(11) NOT NULL,
                   ip_addr varchar(64) NOT NULL,
-                  message_id varchar(255) NOT NULL DEFAULT '',
-                  reply_to varchar(255) NOT NULL DEFAULT '',
-                  sender varchar(255) NOT NULL DEFAULT '',
-                  return_path varchar(255) NOT NULL DEFAULT '',
-                  is_tls tinyint(1) NOT NULL DEFAULT 0,
+                  %s,
                   PRIMARY KEY (mail_id),
                   KEY `to` (`to`),
                   KEY hash (hash),
                   KEY date (date)
-                ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
+                ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""".formatted(additionsDdl()),
                 """
                 CREATE TABLE IF NOT EXISTS gm2_setting (
                   id int(11) NOT NULL auto_increment,
@@ -111,6 +109,11 @@ public enum SqlDialect {
                   PRIMARY KEY (id)
                 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
                 counterRow(" FROM DUAL"));
+        }
+
+        @Override
+        Map<String, String> additions() {
+            return additions("varchar(255)", "tinyint(1) NOT NULL DEFAULT 0");
         }
     },
 
@@ -141,12 +144,8 @@ public enum SqlDialect {
                   recipient varchar(255) NOT NULL,
                   has_attach integer NOT NULL,
                   ip_addr varchar(64) NOT NULL,
-                  message_id varchar(255) NOT NULL DEFAULT '',
-                  reply_to varchar(255) NOT NULL DEFAULT '',
-                  sender varchar(255) NOT NULL DEFAULT '',
-                  return_path varchar(255) NOT NULL DEFAULT '',
-                  is_tls boolean NOT NULL DEFAULT false
-                )""",
+                  %s
+                )""".formatted(additionsDdl()),
                 "CREATE INDEX IF NOT EXISTS new_mail_to ON new_mail (\"to\")",
                 "CREATE INDEX IF NOT EXISTS new_mail_hash ON new_mail (hash)",
                 "CREATE INDEX IF NOT EXISTS new_mail_date ON new_mail (date)",
@@ -158,6 +157,11 @@ public enum SqlDialect {
                   setting_name varchar(128) NOT NULL
                 )""",
                 counterRow(""));
+        }
+
+        @Override
+        Map<String, String> additions() {
+            return additions("varchar(255)", "boolean NOT NULL DEFAULT false");
         }
     };
 
@@ -195,6 +199,31 @@ public enum SqlDialect {
 
     /** Creates what is missing; each statement is idempotent, so init-db may run again. */
     abstract List<String> ddl();
+
+    /**
+     * go-guerrilla's columns, which the seed's (PHP Guerrilla) table lacks: name to column definition,
+     * in table order, so init-db can add them to an existing table.
+     */
+    abstract Map<String, String> additions();
+
+    static Map<String, String> additions(String textType, String flagDefinition) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String name : List.of("message_id", "reply_to", "sender", "return_path")) {
+            m.put(name, textType + " NOT NULL DEFAULT ''");
+        }
+        m.put("is_tls", flagDefinition);
+        return m;
+    }
+
+    String additionsDdl() {
+        StringBuilder b = new StringBuilder();
+        additions().forEach((name, definition) -> b.append(b.length() == 0 ? "" : ",\n  ").append(name).append(' ').append(definition));
+        return b.toString();
+    }
+
+    String addColumn(String name) {
+        return "ALTER TABLE new_mail ADD COLUMN " + name + " " + additions().get(name);
+    }
 
     /** Binds a UTC receive time to a DATETIME/TIMESTAMP column (SQLite: its TEXT date format). */
     void bindDate(PreparedStatement ps, int index, LocalDateTime utc) throws SQLException {

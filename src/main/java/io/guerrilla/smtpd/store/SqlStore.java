@@ -139,13 +139,22 @@ public final class SqlStore implements MailStore {
         }
     }
 
-    /** Creates the tables (and the received_emails counter row) where missing; {@code init-db}. */
+    /**
+     * Creates the tables (and the received_emails counter row) where missing, and adds go-guerrilla's
+     * columns to a table made by the PHP original's DDL; {@code init-db}.
+     */
     @Override
     public void createSchema() throws StoreException {
         startPool();
         try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
             for (String ddl : dialect.ddl()) {
                 st.execute(ddl);
+            }
+            Set<String> present = columns(c, "new_mail");
+            for (String added : dialect.additions().keySet()) {
+                if (!present.contains(added)) {
+                    st.execute(dialect.addColumn(added));
+                }
             }
         } catch (SQLException e) {
             throw new StoreException("cannot create the schema in " + describe() + ": " + e.getMessage(), e);
@@ -156,13 +165,9 @@ public final class SqlStore implements MailStore {
     void checkSchema(Connection c) throws SQLException, StoreException {
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, List<String>> table : SqlDialect.REQUIRED_COLUMNS.entrySet()) {
-            Set<String> present = new HashSet<>();
-            try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT * FROM " + table.getKey() + " WHERE 1 = 0")) {
-                ResultSetMetaData md = rs.getMetaData();
-                for (int i = 1; i <= md.getColumnCount(); i++) {
-                    present.add(md.getColumnName(i).toLowerCase(Locale.ROOT));
-                }
+            Set<String> present;
+            try {
+                present = columns(c, table.getKey());
             } catch (SQLException e) {
                 if (unavailable(e)) {
                     throw e;
@@ -188,6 +193,18 @@ public final class SqlStore implements MailStore {
             throw new StoreException("schema of " + describe() + " is incomplete, missing: " + String.join(", ", missing)
                     + "; run 'guerrillad init-db -c FILE' (it creates only what is missing)");
         }
+    }
+
+    /** The table's column names, lower-cased; throws when the table is missing. */
+    private static Set<String> columns(Connection c, String table) throws SQLException {
+        Set<String> present = new HashSet<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table + " WHERE 1 = 0")) {
+            ResultSetMetaData md = rs.getMetaData();
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+                present.add(md.getColumnName(i).toLowerCase(Locale.ROOT));
+            }
+        }
+        return present;
     }
 
     @Override
@@ -239,9 +256,10 @@ public final class SqlStore implements MailStore {
             healthy = true;
             lastProblem = "";
             log.info("{} reachable, schema complete: storing again", describe());
-        } catch (SQLException | StoreException e) {
-            if (!e.getMessage().equals(lastProblem)) {
-                lastProblem = e.getMessage();
+        } catch (Exception e) {
+            // Whatever went wrong, the probe must keep running: an exception would cancel its schedule.
+            if (!String.valueOf(e.getMessage()).equals(lastProblem)) {
+                lastProblem = String.valueOf(e.getMessage());
                 if (e instanceof StoreException) {
                     log.error("{}", e.getMessage());
                 } else {

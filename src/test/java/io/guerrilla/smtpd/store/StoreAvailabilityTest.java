@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.List;
 
@@ -98,6 +99,55 @@ class StoreAvailabilityTest {
             c.command("EHLO avail.test");
             assertThat(send(c, "nowhere")).isEqualTo("451 4.3.0 Error: message not stored, try again later");
             assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
+        }
+    }
+
+    @Test
+    void databaseDownAtStartIsCheckedWhenItComesUpAndInitDbUpgradesTheSeedTable(@TempDir Path dir) throws Exception {
+        try (PrivateService mariadb = PrivateService.mariadb(dir)) {
+            try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + mariadb.port + "/mysql", "root", "");
+                 Statement st = c.createStatement()) {
+                st.execute("CREATE DATABASE guerrilla");
+                // The PHP original's table, as its README creates it: without go-guerrilla's columns.
+                st.execute("CREATE TABLE guerrilla.new_mail ( mail_id int(11) NOT NULL auto_increment, date datetime NOT NULL,"
+                        + " `from` varchar(128) character set utf8 NOT NULL, `to` varchar(128) character set utf8 NOT NULL,"
+                        + " subject varchar(255) character set utf8 NOT NULL, body text NOT NULL,"
+                        + " charset varchar(32) character set utf8 NOT NULL, mail longblob NOT NULL, spam_score float NOT NULL,"
+                        + " hash char(32) character set latin1 NOT NULL, content_type varchar(64) character set latin1 NOT NULL,"
+                        + " recipient varchar(128) character set latin1 NOT NULL, has_attach int(11) NOT NULL,"
+                        + " ip_addr varchar(64) NOT NULL, PRIMARY KEY (mail_id), KEY `to` (`to`), KEY hash (hash), KEY date (date)"
+                        + " ) ENGINE=InnoDB DEFAULT CHARSET=utf8");
+            }
+            mariadb.stop();
+            StoreConfig store = Databases.config("mysql");
+            store.port = mariadb.port;
+            store.database = "guerrilla";
+            store.connectTimeoutMs = 500;
+            try (TestServer server = TestServer.start(c -> c.store = store); SmtpClient c = new SmtpClient(server.port())) {
+                c.reply();
+                c.command("EHLO late.test");
+                assertThat(send(c, "down")).startsWith("451 4.3.0");
+
+                mariadb.start();
+                Thread.sleep(2 * SqlStore.PROBE_INTERVAL_MS + store.connectTimeoutMs);
+                assertThat(send(c, "incomplete")).as("reachable, but the schema is incomplete").startsWith("451 4.3.0");
+                assertThat(server.daemon().isHealthy()).isFalse();
+
+                try (SqlStore initDb = new SqlStore(store)) {
+                    initDb.createSchema();
+                }
+                String reply = "";
+                for (int i = 0; i < 50 && !reply.startsWith("250"); i++) {
+                    Thread.sleep(100);
+                    reply = send(c, "complete");
+                }
+                assertThat(reply).as("stores once init-db completed the schema").startsWith("250 2.0.0");
+                assertThat(server.daemon().isHealthy()).isTrue();
+                assertThat(server.rows()).singleElement().satisfies(r -> {
+                    assertThat(r.get("subject")).isEqualTo("complete");
+                    assertThat(r.get("return_path")).isEqualTo("a@avail.test");
+                });
+            }
         }
     }
 
