@@ -54,7 +54,10 @@ public final class LoadClients implements AutoCloseable {
                     } else {
                         otherReplies.computeIfAbsent(reply.substring(0, Math.min(9, reply.length())),
                                 k -> new AtomicInteger()).incrementAndGet();
-                        if (!reply.startsWith("4")) {
+                        if (reply.startsWith("4")) {
+                            // A real sender backs off after a temporary failure; a tight retry loop would only burn CPU.
+                            sleep(20);
+                        } else {
                             c.command("RSET");
                         }
                     }
