@@ -4,6 +4,7 @@
 #   PostgreSQL 127.0.0.1:5432  db guerrilla_test, role guerrilla/guerrilla
 #   Redis      127.0.0.1:6379
 #   Memcached  127.0.0.1:11211
+# (the outage tests also run private mariadbd/redis-server instances of their own, on free ports)
 # plus client tools (swaks, sqlite3, postfix's smtp-source/smtp-sink, curl, ...).
 #
 # Debian 12, run as root, no systemd needed (init scripts via `service`).
@@ -42,7 +43,7 @@ PACKAGES=(
 )
 # binaries that must exist afterwards (smtp-source/smtp-sink come from postfix)
 BINARIES=(
-  mariadbd mysql mysqladmin
+  mariadbd mariadb-install-db mysql mysqladmin
   pg_ctlcluster pg_lsclusters pg_createcluster psql pg_isready
   redis-server redis-cli
   memcached

@@ -5,9 +5,11 @@ import io.guerrilla.smtpd.config.ListenerConfig;
 import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
 import io.guerrilla.smtpd.server.Transport;
+import io.guerrilla.smtpd.pipeline.Pipeline;
 import io.guerrilla.smtpd.store.MailStore;
+import io.guerrilla.smtpd.store.SqlStore;
 import io.guerrilla.smtpd.store.StoreException;
-import io.guerrilla.smtpd.store.Stores;
+import io.guerrilla.smtpd.store.StoreStats;
 import io.netty.channel.EventLoopGroup;
 
 import java.net.InetSocketAddress;
@@ -25,6 +27,7 @@ public final class Daemon implements AutoCloseable {
     private EventLoopGroup workers;
     private ExecutorService processing;
     private MailStore store;
+    private Pipeline pipeline;
     private final List<SmtpServer> servers = new ArrayList<>();
 
     public Daemon(GuerrillaConfig config) {
@@ -38,18 +41,29 @@ public final class Daemon implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        store = Stores.create(config.store, processing);
+        store = new SqlStore(config.store);
         store.open();
+        pipeline = Pipeline.create(config.store, store, processing);
         boss = transport.newGroup(1);
         workers = transport.newGroup(cores);
         List<InetSocketAddress> bound = new ArrayList<>();
         for (ListenerConfig listener : config.listeners()) {
-            SmtpServer server = new SmtpServer(ListenerSettings.from(listener, config.store), store, transport, boss,
+            SmtpServer server = new SmtpServer(ListenerSettings.from(listener, config.store), pipeline, transport, boss,
                     workers);
             servers.add(server);
             bound.add(server.start());
         }
         return bound.get(0);
+    }
+
+    /** Cheap (no I/O): whether the store and every service the pipeline writes to were reachable at the last attempt. */
+    public boolean isHealthy() {
+        return pipeline != null && pipeline.isHealthy();
+    }
+
+    /** Store counters for metrics; cheap (no I/O). */
+    public StoreStats storeStats() {
+        return store.stats();
     }
 
     /** The running listeners, in config order. */
@@ -68,6 +82,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (store != null) {
             store.close();
+        }
+        if (pipeline != null) {
+            pipeline.close();
         }
         if (processing != null) {
             processing.shutdown();

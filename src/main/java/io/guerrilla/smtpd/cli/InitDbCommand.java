@@ -3,8 +3,8 @@ package io.guerrilla.smtpd.cli;
 import io.guerrilla.smtpd.config.ConfigException;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.store.MailStore;
+import io.guerrilla.smtpd.store.SqlStore;
 import io.guerrilla.smtpd.store.StoreException;
-import io.guerrilla.smtpd.store.Stores;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,8 +28,8 @@ final class InitDbCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
-        try (MailStore store = Stores.create(config.store, Runnable::run)) {
-            store.open();
+        try (MailStore store = new SqlStore(config.store)) {
+            store.createSchema();
         } catch (StoreException e) {
             spec.commandLine().getErr().println("guerrillad: " + e.getMessage());
             return Main.EXIT_RUNTIME;

@@ -83,7 +83,11 @@ final class MailCommand implements Runnable {
                     out.printf("id: %d%ndate: %s%nfrom: %s%nto: %s%nsubject: %s%nhash: %s%nip: %s%n%n",
                             m.id(), m.date(), m.from(), m.to(), m.subject(), m.hash(), m.ipAddr());
                 }
-                out.print(new String(m.mail(), StandardCharsets.UTF_8));
+                if (m.mail().length == 0 && ("redis".equals(m.body()) || "memcached".equals(m.body()))) {
+                    out.println("(the message is in " + m.body() + " under key " + m.hash() + ")");
+                } else {
+                    out.print(new String(m.mail(), StandardCharsets.UTF_8));
+                }
                 out.flush();
                 return 0;
             } catch (ConfigException e) {

@@ -56,4 +56,14 @@ public final class Limits {
     public static final int TLS_HANDSHAKE_TIMEOUT_SECONDS = 10;
     /** Seconds to wait for the PROXY header; a real proxy sends it at once, anyone else holds a slot. */
     public static final int PROXY_PROTOCOL_TIMEOUT_SECONDS = 5;
+    /** Database connections per node: each runs one group-commit writer; more only adds lock contention. */
+    public static final int STORE_POOL_SIZE = 4;
+    /** Milliseconds to wait for a database connection: while it is down, clients get 451 this fast. */
+    public static final int STORE_CONNECT_TIMEOUT_MS = 2000;
+    /** Milliseconds a validate_process check may take before the recipient gets 451 4.3.0 (the sender retries). */
+    public static final int VALIDATE_TIMEOUT_MS = 5000;
+    /** Seconds Redis/Memcached keep a body: go-guerrilla's redis_expire_seconds default (2 hours). */
+    public static final int BODY_TTL_SECONDS = 7200;
+    /** Milliseconds a Redis/Memcached write may take before the message fails with 451. */
+    public static final int KEY_VALUE_TIMEOUT_MS = 2000;
 }

@@ -1,6 +1,6 @@
 package io.guerrilla.smtpd.server;
 
-import io.guerrilla.smtpd.store.MailStore;
+import io.guerrilla.smtpd.pipeline.Pipeline;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -22,7 +22,7 @@ public final class SmtpServer implements AutoCloseable {
     static final int LISTEN_BACKLOG = 4096;
 
     private final ListenerSettings settings;
-    private final MailStore store;
+    private final Pipeline pipeline;
     private final Transport transport;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
@@ -30,10 +30,10 @@ public final class SmtpServer implements AutoCloseable {
     private final ClientLimiter clientLimiter;
     private Channel serverChannel;
 
-    public SmtpServer(ListenerSettings settings, MailStore store, Transport transport, EventLoopGroup bossGroup,
+    public SmtpServer(ListenerSettings settings, Pipeline pipeline, Transport transport, EventLoopGroup bossGroup,
                       EventLoopGroup workerGroup) {
         this.settings = settings;
-        this.store = store;
+        this.pipeline = pipeline;
         this.transport = transport;
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
@@ -58,7 +58,7 @@ public final class SmtpServer implements AutoCloseable {
                         addProxyAndTls(ch);
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
-                                .addLast("smtp", new SmtpSessionHandler(settings, store, clientLimiter));
+                                .addLast("smtp", new SmtpSessionHandler(settings, pipeline, clientLimiter));
                     }
                 });
         serverChannel = b.bind(settings.address().host(), settings.address().port()).sync().channel();

@@ -5,15 +5,16 @@ import io.guerrilla.smtpd.codec.SmtpFramer;
 import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.mail.MessageBody;
 import io.guerrilla.smtpd.mail.QueueIds;
+import io.guerrilla.smtpd.pipeline.Pipeline;
 import io.guerrilla.smtpd.smtp.Action;
 import io.guerrilla.smtpd.smtp.DataResult;
 import io.guerrilla.smtpd.smtp.Outcome;
+import io.guerrilla.smtpd.smtp.RecipientVerdict;
 import io.guerrilla.smtpd.smtp.Replies;
 import io.guerrilla.smtpd.smtp.Reply;
 import io.guerrilla.smtpd.smtp.SessionStateMachine;
 import io.guerrilla.smtpd.smtp.SmtpCommand;
 import io.guerrilla.smtpd.smtp.Verb;
-import io.guerrilla.smtpd.store.MailStore;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -37,7 +38,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The I/O side of one SMTP connection: feeds bytes to the {@link SmtpFramer}, commands to the
  * {@link SessionStateMachine}, writes the replies and carries out the actions. Everything runs on the
- * channel's event loop; the only slow work, storing, is handed to the {@link MailStore} and its result
+ * channel's event loop; the only slow work, storing, is handed to the {@link Pipeline} and its result
  * comes back to the event loop.
  *
  * <p>While a message is being stored the handler stops reading (autoRead off) and parses nothing
@@ -57,7 +58,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
 
     private final ListenerSettings settings;
-    private final MailStore store;
+    private final Pipeline pipeline;
     private final SmtpFramer framer;
     private final SessionStateMachine machine;
     private final ClientLimiter clientLimiter;
@@ -67,6 +68,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private String clientIp = "";
     private boolean inData;
     private boolean storing;
+    private boolean validating;
     private boolean closing;
     private boolean inChunk;
     private InetAddress clientAddress;
@@ -76,12 +78,13 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private long lastCommandNanos;
     private ScheduledFuture<?> commandDeadline;
 
-    SmtpSessionHandler(ListenerSettings settings, MailStore store, ClientLimiter clientLimiter) {
+    SmtpSessionHandler(ListenerSettings settings, Pipeline pipeline, ClientLimiter clientLimiter) {
         this.settings = settings;
-        this.store = store;
+        this.pipeline = pipeline;
         this.clientLimiter = clientLimiter;
         this.framer = new SmtpFramer(settings.maxCommandLine(), settings.maxDataLine(), settings.bareNewline());
         this.machine = new SessionStateMachine(settings.policy());
+        machine.setValidateRecipients(pipeline.validatesRecipients());
     }
 
     @Override
@@ -155,7 +158,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void process(ChannelHandlerContext ctx) {
-        while (!storing && !closing) {
+        while (!storing && !validating && !closing) {
             if (inChunk) {
                 // Checked before looking for input: a chunk of size 0 (BDAT 0 LAST) is complete at once.
                 ByteBuf in = cumulation == null ? Unpooled.EMPTY_BUFFER : cumulation;
@@ -237,6 +240,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             }
             case STORE -> startStore(ctx);
             case START_TLS -> startTls(ctx);
+            case VALIDATE_RCPT -> startValidation(ctx);
             case CLOSE -> close(ctx);
             case NONE -> {
             }
@@ -377,7 +381,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 List.copyOf(machine.recipients()), b);
         b.retain();
         long started = System.nanoTime();
-        store.save(env)
+        pipeline.save(env)
                 .orTimeout(settings.storeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((ok, err) -> ctx.executor().execute(() -> stored(ctx, env, err, started)));
     }
@@ -403,6 +407,30 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.flush();
     }
 
+    /** Like storing: stop reading until the off-loop check answers, then reply and go on. */
+    private void startValidation(ChannelHandlerContext ctx) {
+        validating = true;
+        ctx.channel().config().setAutoRead(false);
+        pipeline.validateRecipient(machine.pendingRecipient())
+                .whenComplete((ok, err) -> ctx.executor().execute(() -> validated(ctx, ok, err)));
+    }
+
+    private void validated(ChannelHandlerContext ctx, Boolean ok, Throwable err) {
+        validating = false;
+        if (err != null) {
+            log.warn("recipient check failed for {} client={}: {}", machine.pendingRecipient(), clientIp, err.toString());
+        }
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        apply(ctx, machine.recipientValidated(err != null ? RecipientVerdict.TEMPFAIL
+                : ok ? RecipientVerdict.ACCEPT : RecipientVerdict.REJECT));
+        ctx.flush();
+        ctx.channel().config().setAutoRead(true);
+        process(ctx);
+        ctx.flush();
+    }
+
     private void write(ChannelHandlerContext ctx, Reply reply) {
         ctx.write(Unpooled.wrappedBuffer(reply.wire()), ctx.voidPromise());
     }
@@ -419,7 +447,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         // A client waiting for its 250 is not idle: the store's own timeout answers it.
-        if (evt instanceof IdleStateEvent && !storing && !closing) {
+        if (evt instanceof IdleStateEvent && !storing && !validating && !closing) {
             log.info("timeout {} client={}", ctx.channel().id(), clientIp);
             write(ctx, Replies.TIMEOUT);
             close(ctx);

@@ -13,6 +13,11 @@ public enum Action {
      * handshake and call {@link SessionStateMachine#resetForTls}.
      */
     START_TLS,
+    /**
+     * Stop reading and have {@link SessionStateMachine#pendingRecipient()} checked (validate_process);
+     * call {@link SessionStateMachine#recipientValidated} with the verdict.
+     */
+    VALIDATE_RCPT,
     /** Close the connection once the reply is flushed. */
     CLOSE,
     /**

@@ -40,6 +40,8 @@ public final class Replies {
     public static final Reply SIZE_EXCEEDED = Reply.of(552, "5.3.4", "Error: message size exceeds fixed limit");
     public static final Reply UTF8_NEEDS_SMTPUTF8 = Reply.of(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8");
     public static final Reply RELAY_DENIED = Reply.of(550, "5.7.1", "Error: relay access denied");
+    public static final Reply UNKNOWN_RECIPIENT = Reply.of(550, "5.1.1", "Error: no such recipient here");
+    public static final Reply RECIPIENT_CHECK_FAILED = Reply.of(451, "4.3.0", "Error: cannot check the recipient now, try again later");
     public static final Reply TOO_MANY_RECIPIENTS = Reply.of(452, "4.5.3", "Error: too many recipients");
 
     public static final Reply BARE_NEWLINE_IN_DATA = Reply.of(550, "5.6.0", "Error: bare <CR> or <LF> in message; lines must end with <CR><LF>");

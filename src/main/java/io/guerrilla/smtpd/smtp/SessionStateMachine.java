@@ -42,6 +42,8 @@ public final class SessionStateMachine {
     private Reply chunkRejection;
     /** Messages whose content was read to the end on this connection, accepted or not. */
     private int messages;
+    private boolean validateRecipients;
+    private MailAddress pendingRecipient;
 
     public SessionStateMachine(SessionPolicy policy) {
         this.policy = policy;
@@ -396,12 +398,34 @@ public final class SessionStateMachine {
         if (recipients.size() >= policy.maxRecipients()) {
             return rejectRecipient(Replies.TOO_MANY_RECIPIENTS);
         }
+        if (validateRecipients && !containsIgnoringDomainCase(rcpt)) {
+            pendingRecipient = rcpt;
+            return new Outcome(null, Action.VALIDATE_RCPT);
+        }
         // A repeated recipient would store the same row twice; accept it but keep one.
         if (!containsIgnoringDomainCase(rcpt)) {
             recipients.add(rcpt);
         }
         state = State.RCPT;
         return Outcome.reply(Replies.RECIPIENT_OK);
+    }
+
+    /** Called on the event loop with the validate_process verdict on {@link #pendingRecipient()}. */
+    public Outcome recipientValidated(RecipientVerdict verdict) {
+        if (pendingRecipient == null) {
+            throw new IllegalStateException("no recipient is being validated");
+        }
+        MailAddress rcpt = pendingRecipient;
+        pendingRecipient = null;
+        return switch (verdict) {
+            case ACCEPT -> {
+                recipients.add(rcpt);
+                state = State.RCPT;
+                yield Outcome.reply(Replies.RECIPIENT_OK);
+            }
+            case REJECT -> rejectRecipient(Replies.UNKNOWN_RECIPIENT);
+            case TEMPFAIL -> rejectRecipient(Replies.RECIPIENT_CHECK_FAILED);
+        };
     }
 
     private Outcome rejectRecipient(Reply reply) {
@@ -519,6 +543,16 @@ public final class SessionStateMachine {
 
     public void setTls(boolean tls) {
         this.tls = tls;
+    }
+
+    /** Whether each new recipient is checked (validate_process) before it is accepted. */
+    public void setValidateRecipients(boolean validate) {
+        this.validateRecipients = validate;
+    }
+
+    /** The recipient waiting for its validate_process verdict, or null. */
+    public MailAddress pendingRecipient() {
+        return pendingRecipient;
     }
 
     public MailAddress mailFrom() {

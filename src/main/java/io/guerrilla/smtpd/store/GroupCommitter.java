@@ -10,6 +10,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Group commit: one writer thread takes everything that queued up while the previous commit was
@@ -19,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * holds it.
  *
  * <p>If a batch fails, its items are retried one per transaction, so a message that cannot be
- * stored fails alone rather than taking its batch-mates with it.
+ * stored fails alone rather than taking its batch-mates with it; unless the writer says the whole
+ * store is unavailable ({@link StoreUnavailableException}), when retrying would only wait again.
  *
  * @param <T> what one item is, e.g. the rows of one message
  */
@@ -43,6 +45,9 @@ public final class GroupCommitter<T> implements AutoCloseable {
     private final long maxWaitNanos;
     private final Thread thread;
     private volatile boolean closed;
+    private final LongAdder committed = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder batches = new LongAdder();
 
     /**
      * @param queueCapacity items waiting beyond this are refused at once (the client gets 451 and
@@ -129,14 +134,17 @@ public final class GroupCommitter<T> implements AutoCloseable {
     private void commit(List<Pending<T>> batch, List<T> items) {
         try {
             writer.write(items);
+            committed.add(batch.size());
+            batches.increment();
             for (Pending<T> p : batch) {
                 p.done().complete(null);
             }
             return;
         } catch (Exception e) {
-            if (batch.size() == 1) {
-                log.warn("store write failed: {}", e.toString());
-                batch.get(0).done().completeExceptionally(e);
+            if (batch.size() == 1 || e instanceof StoreUnavailableException) {
+                log.warn("store write of {} failed: {}", batch.size(), e.toString());
+                failed.add(batch.size());
+                batch.forEach(p -> p.done().completeExceptionally(e));
                 return;
             }
             log.warn("batch of {} failed ({}), retrying one by one", batch.size(), e.toString());
@@ -144,12 +152,19 @@ public final class GroupCommitter<T> implements AutoCloseable {
         for (Pending<T> p : batch) {
             try {
                 writer.write(List.of(p.item()));
+                committed.increment();
+                batches.increment();
                 p.done().complete(null);
             } catch (Exception e) {
                 log.warn("store write failed: {}", e.toString());
+                failed.increment();
                 p.done().completeExceptionally(e);
             }
         }
+    }
+
+    public StoreStats stats() {
+        return new StoreStats(committed.sum(), failed.sum(), batches.sum(), queue.size());
     }
 
     /** Refuses new items, commits those already queued, and waits for the writer to finish. */

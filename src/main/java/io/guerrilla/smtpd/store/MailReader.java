@@ -2,6 +2,8 @@ package io.guerrilla.smtpd.store;
 
 import io.guerrilla.smtpd.config.StoreConfig;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,31 +14,41 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
 
 /** Reads what the server stored, for people without a SQL client at hand. */
 public final class MailReader implements AutoCloseable {
     private final Connection connection;
+    private final SqlDialect dialect;
 
-    private MailReader(Connection connection) {
+    private MailReader(Connection connection, SqlDialect dialect) {
         this.connection = connection;
+        this.dialect = dialect;
     }
 
     public static MailReader open(StoreConfig c) throws StoreException {
-        Path p = Path.of(c.path);
-        if (!Files.exists(p)) {
-            throw new StoreException("no database at " + p.toAbsolutePath() + " (has the server run yet?)");
+        SqlDialect dialect = SqlDialect.of(c);
+        if (dialect == SqlDialect.SQLITE && !Files.exists(Path.of(c.path))) {
+            throw new StoreException("no database at " + Path.of(c.path).toAbsolutePath() + " (has the server run yet?)");
         }
         try {
-            return new MailReader(DriverManager.getConnection(SqliteStore.jdbcUrl(p)));
+            Connection conn = dialect == SqlDialect.SQLITE ? DriverManager.getConnection(dialect.jdbcUrl(c))
+                    : DriverManager.getConnection(dialect.jdbcUrl(c), c.user, c.password);
+            return new MailReader(conn, dialect);
         } catch (SQLException e) {
-            throw new StoreException("cannot open " + p + ": " + e.getMessage(), e);
+            throw new StoreException("cannot open " + dialect.jdbcUrl(c) + ": " + e.getMessage(), e);
         }
+    }
+
+    private String columns() {
+        return "mail_id, date, " + dialect.q("from") + ", " + dialect.q("to") + ", subject, body, hash, ip_addr";
     }
 
     /** Newest first; {@code to} matches the recipient exactly, case-insensitively, when given. */
     public List<StoredMail> list(String to, int limit) throws SQLException {
-        String sql = "SELECT mail_id, date, \"from\", \"to\", subject, body, hash, ip_addr FROM new_mail"
-                + (to == null ? "" : " WHERE lower(\"to\") = lower(?)") + " ORDER BY mail_id DESC LIMIT ?";
+        String sql = "SELECT " + columns() + " FROM new_mail"
+                + (to == null ? "" : " WHERE lower(" + dialect.q("to") + ") = lower(?)") + " ORDER BY mail_id DESC LIMIT ?";
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             int i = 1;
             if (to != null) {
@@ -46,8 +58,7 @@ public final class MailReader implements AutoCloseable {
             List<StoredMail> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new StoredMail(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), null));
+                    out.add(read(rs, null));
                 }
             }
             return out;
@@ -55,17 +66,32 @@ public final class MailReader implements AutoCloseable {
     }
 
     public Optional<StoredMail> get(long id) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT mail_id, date, \"from\", \"to\", subject,"
-                + " body, hash, ip_addr, mail FROM new_mail WHERE mail_id = ?")) {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT " + columns() + ", mail FROM new_mail WHERE mail_id = ?")) {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new StoredMail(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getBytes(9)));
+                return rs.next() ? Optional.of(read(rs, open(rs.getString(6), rs.getBytes(9)))) : Optional.empty();
             }
         }
+    }
+
+    /** The message as {@code body} says it is kept: compressed ones opened; Redis/Memcached ones are not fetched. */
+    private static byte[] open(String body, byte[] mail) throws SQLException {
+        try {
+            return switch (body) {
+                case "zlib" -> new InflaterInputStream(new ByteArrayInputStream(mail)).readAllBytes();
+                case "gzip" -> new GZIPInputStream(new ByteArrayInputStream(mail)).readAllBytes();
+                default -> mail;
+            };
+        } catch (IOException e) {
+            throw new SQLException("stored " + body + " message does not decompress: " + e.getMessage(), e);
+        }
+    }
+
+    private static StoredMail read(ResultSet rs, byte[] mail) throws SQLException {
+        // Up to the second, whatever type the database keeps dates in.
+        String date = rs.getString(2);
+        return new StoredMail(rs.getLong(1), date.length() > 19 ? date.substring(0, 19) : date, rs.getString(3),
+                rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), mail);
     }
 
     @Override

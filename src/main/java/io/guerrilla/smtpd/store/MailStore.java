@@ -1,23 +1,39 @@
 package io.guerrilla.smtpd.store;
 
-import io.guerrilla.smtpd.mail.Envelope;
-
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where accepted messages go. The contract that "250 means stored" rests on: the future returned by
- * {@link #save} completes normally only once every row of the message is durably committed, and
- * exceptionally if any is not (then none is). Implementations never block the caller.
- *
- * <p>Ownership: {@code save} takes one reference to the envelope's body and releases it when done
- * with the bytes, which may be after the future completed exceptionally on a timeout.
+ * Where the rows of accepted messages go. The contract that "250 means stored" rests on: the future
+ * returned by {@link #save} completes normally only once every row of the message is durably
+ * committed, and exceptionally if any is not (then none is). Implementations never block the caller.
  */
 public interface MailStore extends AutoCloseable {
 
-    /** Connects and creates the schema when missing; fails with a message saying what is wrong. */
+    /**
+     * Connects and checks the schema, failing with a message that lists what is missing. A database
+     * that cannot be reached is not a failure: the store starts, fails saves until it is reachable,
+     * and checks the schema then.
+     */
     void open() throws StoreException;
 
-    CompletableFuture<Void> save(Envelope envelope);
+    /** Creates the tables where missing ({@code guerrillad init-db}); idempotent. */
+    void createSchema() throws StoreException;
+
+    /** Commits the rows of one message in one transaction. */
+    CompletableFuture<Void> save(List<MailRow> rows);
+
+    /**
+     * Runs a query with one string parameter and says whether it returned a row (validate_sql).
+     * Blocks on the database: call it off the event loop.
+     */
+    boolean exists(String query, String parameter) throws StoreException;
+
+    /** Cheap (no I/O): whether the last write or reconnect attempt succeeded; for readiness checks. */
+    boolean isHealthy();
+
+    /** Counters for metrics; cheap (no I/O). */
+    StoreStats stats();
 
     /** Finishes what was submitted, then disconnects. */
     @Override

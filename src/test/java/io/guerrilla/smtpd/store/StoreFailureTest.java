@@ -40,6 +40,11 @@ class StoreFailureTest {
             assertThat(send(c, "after")).startsWith("250 2.0.0");
             assertThat(server.rows()).extracting(r -> r.get("subject")).containsExactly("before", "after");
             assertThat(server.receivedCounter()).isEqualTo(2);
+            StoreStats stats = server.daemon().storeStats();
+            assertThat(stats.committed()).isEqualTo(2);
+            assertThat(stats.failed()).isEqualTo(1);
+            assertThat(stats.batches()).isEqualTo(2);
+            assertThat(stats.queued()).isZero();
         }
     }
 

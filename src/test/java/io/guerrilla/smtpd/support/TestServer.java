@@ -3,23 +3,22 @@ package io.guerrilla.smtpd.support;
 import io.guerrilla.smtpd.app.Daemon;
 import io.guerrilla.smtpd.config.ConfigLoader;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
-import io.guerrilla.smtpd.store.SqliteStore;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
-/** A real server on a free loopback port, storing into a fresh SQLite file. */
+/** A real server on a free loopback port, storing into a fresh SQLite file unless the test configures another store. */
 public final class TestServer implements AutoCloseable {
     public final GuerrillaConfig config;
     public final Path dir;
@@ -62,8 +61,9 @@ public final class TestServer implements AutoCloseable {
         return Path.of(config.store.path);
     }
 
+    /** A connection to the configured store's database. */
     public Connection connect() throws SQLException {
-        return DriverManager.getConnection(SqliteStore.jdbcUrl(dbPath()));
+        return Databases.connect(config.store);
     }
 
     /** Every row of new_mail, oldest first, each as column name to value. */
@@ -75,7 +75,7 @@ public final class TestServer implements AutoCloseable {
             while (rs.next()) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 for (int i = 1; i <= n; i++) {
-                    row.put(rs.getMetaData().getColumnName(i), rs.getObject(i));
+                    row.put(rs.getMetaData().getColumnName(i).toLowerCase(Locale.ROOT), rs.getObject(i));
                 }
                 out.add(row);
             }

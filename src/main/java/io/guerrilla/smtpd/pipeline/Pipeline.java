@@ -1,0 +1,109 @@
+package io.guerrilla.smtpd.pipeline;
+
+import io.guerrilla.smtpd.config.StoreConfig;
+import io.guerrilla.smtpd.mail.Envelope;
+import io.guerrilla.smtpd.smtp.MailAddress;
+import io.guerrilla.smtpd.store.MailStore;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The configured processors ({@code save_process}) run in order on each accepted message, each step on
+ * the given executor, never on the event loop. The returned future completes when the last step (SQL)
+ * has committed: that is when the client may get its 250.
+ */
+public final class Pipeline implements AutoCloseable {
+    private final List<Processor> processors;
+    private final Executor executor;
+    private final List<RecipientCheck> checks;
+    private final ExecutorService checkExecutor;
+    private final long checkTimeoutMs;
+
+    private Pipeline(List<Processor> processors, Executor executor, List<RecipientCheck> checks,
+                     ExecutorService checkExecutor, long checkTimeoutMs) {
+        this.processors = processors;
+        this.executor = executor;
+        this.checks = checks;
+        this.checkExecutor = checkExecutor;
+        this.checkTimeoutMs = checkTimeoutMs;
+    }
+
+    /** Builds the processors {@code c.saveProcess} names; the config has been validated. */
+    public static Pipeline create(StoreConfig c, MailStore store, Executor executor) {
+        List<Processor> out = new ArrayList<>();
+        for (ProcessorName name : ProcessorName.parse(c.saveProcess)) {
+            out.add(switch (name) {
+                case HEADERSPARSER -> new HeadersParser();
+                case HEADER -> new Header();
+                case HASHER -> new Hasher();
+                case COMPRESSOR -> new Compressor(c.compress);
+                case DEBUGGER -> new Debugger(c.debuggerLogReceivedMails);
+                case REDIS -> new Redis(c.redis);
+                case MEMCACHED -> new Memcached(c.memcached);
+                case SQL -> new Sql(store);
+            });
+        }
+        // Recipient checks may wait on the database; their own threads keep them from stalling saves.
+        ExecutorService checkExecutor = Executors.newFixedThreadPool(c.poolSize, r -> {
+            Thread t = new Thread(r, "recipient-check");
+            t.setDaemon(true);
+            return t;
+        });
+        List<RecipientCheck> checks = new ArrayList<>();
+        if (c.validateProcess != null && !c.validateProcess.isBlank()) {
+            for (ProcessorName name : ProcessorName.parse(c.validateProcess)) {
+                checks.add(name == ProcessorName.SQL ? new SqlRecipientCheck(store, c.validateSql, checkExecutor)
+                        : new Debugger(c.debuggerLogReceivedMails));
+            }
+        }
+        return new Pipeline(List.copyOf(out), executor, List.copyOf(checks), checkExecutor, c.validateTimeoutMs);
+    }
+
+    /** Whether validate_process names any check, so sessions must ask before accepting a recipient. */
+    public boolean validatesRecipients() {
+        return !checks.isEmpty();
+    }
+
+    /**
+     * Runs validate_process on a recipient: true only if every check accepts; fails (the client gets
+     * 451 4.3.0) when a check fails or all of them take longer than validate_timeout_ms.
+     */
+    public CompletableFuture<Boolean> validateRecipient(MailAddress rcpt) {
+        CompletableFuture<Boolean> f = CompletableFuture.completedFuture(true);
+        for (RecipientCheck check : checks) {
+            f = f.thenCompose(ok -> ok ? check.accepts(rcpt) : CompletableFuture.completedFuture(false));
+        }
+        return f.orTimeout(checkTimeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Takes one reference to the envelope's body and releases it when the whole pipeline is done with
+     * it, which may be after a caller gave up waiting (a timeout on the returned future does not
+     * complete the pipeline's own).
+     */
+    public CompletableFuture<Void> save(Envelope env) {
+        Message m = new Message(env);
+        CompletableFuture<Void> f = CompletableFuture.completedFuture(null);
+        for (Processor p : processors) {
+            f = f.thenComposeAsync(v -> p.process(m), executor);
+        }
+        return f.whenComplete((ok, err) -> env.body().release());
+    }
+
+    /** Cheap: whether every service the pipeline writes to was reachable at its last attempt. */
+    public boolean isHealthy() {
+        return processors.stream().allMatch(Processor::isHealthy);
+    }
+
+    @Override
+    public void close() {
+        processors.forEach(Processor::close);
+        checkExecutor.shutdownNow();
+    }
+}

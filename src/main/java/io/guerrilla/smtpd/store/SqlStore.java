@@ -1,0 +1,365 @@
+package io.guerrilla.smtpd.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.guerrilla.smtpd.config.StoreConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The {@code new_mail} store on SQLite, MySQL/MariaDB or PostgreSQL: a HikariCP pool and one group-commit
+ * writer per pooled connection, each committing whatever queued while its previous commit ran.
+ *
+ * <p>Availability: a network database may be down when the server starts or at any time after. The
+ * server then keeps running, every message fails fast with 451 (the client retries later), and a
+ * probe reconnects every {@link #PROBE_INTERVAL_MS} ms; the schema is checked on the first connection
+ * that succeeds. Nothing is acknowledged that was not committed, so nothing acknowledged is lost.
+ */
+public final class SqlStore implements MailStore {
+    private static final Logger log = LoggerFactory.getLogger(SqlStore.class);
+    /** How soon writes resume after the database returns; a probe every second costs nothing. */
+    static final long PROBE_INTERVAL_MS = 1000;
+
+    private final StoreConfig config;
+    private final SqlDialect dialect;
+    private final List<GroupCommitter<List<MailRow>>> writers = new ArrayList<>();
+    private final AtomicInteger nextWriter = new AtomicInteger();
+    private HikariDataSource pool;
+    private ScheduledExecutorService probe;
+    private volatile boolean healthy;
+    private volatile String lastProblem = "";
+
+    public SqlStore(StoreConfig config) {
+        this.config = config;
+        this.dialect = SqlDialect.of(config);
+    }
+
+    public SqlDialect dialect() {
+        return dialect;
+    }
+
+    @Override
+    public void open() throws StoreException {
+        startPool();
+        StoreException createFailed = null;
+        if (dialect == SqlDialect.SQLITE) {
+            try {
+                createSchema();
+            } catch (StoreException e) {
+                // An older file whose tables lack columns: the check below says which.
+                createFailed = e;
+            }
+        }
+        try (Connection c = pool.getConnection()) {
+            checkSchema(c);
+            if (createFailed != null) {
+                throw createFailed;
+            }
+            healthy = true;
+        } catch (SQLException e) {
+            if (!unavailable(e)) {
+                throw new StoreException("cannot use " + describe() + ": " + e.getMessage(), e);
+            }
+            lastProblem = e.getMessage();
+            log.warn("{} unreachable ({}): starting anyway; messages get 451 4.3.0 until it is reachable,"
+                    + " and the schema is checked then", describe(), e.getMessage());
+        }
+        int count = dialect == SqlDialect.SQLITE ? 1 : config.poolSize;
+        for (int i = 0; i < count; i++) {
+            writers.add(new GroupCommitter<>(dialect.name().toLowerCase(Locale.ROOT) + "-writer-" + i, this::write,
+                    config.batchSize, config.batchWaitMs, config.queueCapacity));
+        }
+        probe = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "store-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        probe.scheduleWithFixedDelay(this::probeIfDown, PROBE_INTERVAL_MS, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void startPool() throws StoreException {
+        if (pool != null) {
+            return;
+        }
+        HikariConfig h = new HikariConfig();
+        h.setPoolName("store");
+        h.setJdbcUrl(dialect.jdbcUrl(config));
+        if (dialect == SqlDialect.SQLITE) {
+            try {
+                Path parent = Path.of(config.path).toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+            } catch (Exception e) {
+                throw new StoreException("cannot create the directory of " + config.path + ": " + e.getMessage(), e);
+            }
+            // SQLite has one writer at a time anyway; WAL lets readers work beside it.
+            h.setMaximumPoolSize(1);
+            h.addDataSourceProperty("journal_mode", "WAL");
+            h.addDataSourceProperty("synchronous", config.synchronous.toUpperCase(Locale.ROOT));
+            h.addDataSourceProperty("busy_timeout", "5000");
+        } else {
+            h.setUsername(config.user);
+            h.setPassword(config.password);
+            // One connection more than writers, for the probe and the schema check.
+            h.setMaximumPoolSize(config.poolSize + 1);
+            h.setMinimumIdle(config.poolMinIdle);
+        }
+        h.setConnectionTimeout(config.connectTimeoutMs);
+        h.setValidationTimeout(Math.max(250, config.connectTimeoutMs / 2));
+        // Start without a database: the server answers 451 until it is there (see class comment).
+        h.setInitializationFailTimeout(-1);
+        try {
+            pool = new HikariDataSource(h);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot set up the connection pool for " + describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates the tables (and the received_emails counter row) where missing, and adds go-guerrilla's
+     * columns to a table made by the PHP original's DDL; {@code init-db}.
+     */
+    @Override
+    public void createSchema() throws StoreException {
+        startPool();
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+            for (String ddl : dialect.ddl()) {
+                st.execute(ddl);
+            }
+            Set<String> present = columns(c, "new_mail");
+            for (String added : dialect.additions().keySet()) {
+                if (!present.contains(added)) {
+                    st.execute(dialect.addColumn(added));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot create the schema in " + describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Throws a StoreException that lists every missing table, column and row, and how to create them. */
+    void checkSchema(Connection c) throws SQLException, StoreException {
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, List<String>> table : SqlDialect.REQUIRED_COLUMNS.entrySet()) {
+            Set<String> present;
+            try {
+                present = columns(c, table.getKey());
+            } catch (SQLException e) {
+                if (unavailable(e)) {
+                    throw e;
+                }
+                missing.add("table " + table.getKey());
+                continue;
+            }
+            for (String column : table.getValue()) {
+                if (!present.contains(column)) {
+                    missing.add("column " + table.getKey() + "." + column);
+                }
+            }
+        }
+        if (!missing.contains("table gm2_setting")) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT 1 FROM gm2_setting WHERE setting_name = 'received_emails'")) {
+                if (!rs.next()) {
+                    missing.add("row gm2_setting 'received_emails'");
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new StoreException("schema of " + describe() + " is incomplete, missing: " + String.join(", ", missing)
+                    + "; run 'guerrillad init-db -c FILE' (it creates only what is missing)");
+        }
+    }
+
+    /** The table's column names, lower-cased; throws when the table is missing. */
+    private static Set<String> columns(Connection c, String table) throws SQLException {
+        Set<String> present = new HashSet<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table + " WHERE 1 = 0")) {
+            ResultSetMetaData md = rs.getMetaData();
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+                present.add(md.getColumnName(i).toLowerCase(Locale.ROOT));
+            }
+        }
+        return present;
+    }
+
+    @Override
+    public CompletableFuture<Void> save(List<MailRow> rows) {
+        return writers.get(Math.floorMod(nextWriter.getAndIncrement(), writers.size())).submit(rows);
+    }
+
+    @Override
+    public boolean exists(String query, String parameter) throws StoreException {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(query)) {
+            ps.setQueryTimeout((int) Math.max(1, TimeUnit.MILLISECONDS.toSeconds(config.validateTimeoutMs)));
+            ps.setString(1, parameter);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw unavailable(e) ? new StoreUnavailableException(describe() + " unavailable: " + e.getMessage(), e)
+                    : new StoreException("validate_sql failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public StoreStats stats() {
+        long committed = 0;
+        long failed = 0;
+        long batches = 0;
+        int queued = 0;
+        for (GroupCommitter<List<MailRow>> w : writers) {
+            StoreStats s = w.stats();
+            committed += s.committed();
+            failed += s.failed();
+            batches += s.batches();
+            queued += s.queued();
+        }
+        return new StoreStats(committed, failed, batches, queued);
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return healthy;
+    }
+
+    private void probeIfDown() {
+        if (healthy) {
+            return;
+        }
+        try (Connection c = pool.getConnection()) {
+            checkSchema(c);
+            healthy = true;
+            lastProblem = "";
+            log.info("{} reachable, schema complete: storing again", describe());
+        } catch (Exception e) {
+            // Whatever went wrong, the probe must keep running: an exception would cancel its schedule.
+            if (!String.valueOf(e.getMessage()).equals(lastProblem)) {
+                lastProblem = String.valueOf(e.getMessage());
+                if (e instanceof StoreException) {
+                    log.error("{}", e.getMessage());
+                } else {
+                    log.warn("{} still unreachable: {}", describe(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void write(List<List<MailRow>> messages) throws SQLException, StoreException {
+        if (!healthy) {
+            throw new StoreUnavailableException(describe() + " unavailable: " + lastProblem);
+        }
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement insert = c.prepareStatement(dialect.insert());
+                 PreparedStatement count = c.prepareStatement(dialect.countReceived())) {
+                for (List<MailRow> rows : messages) {
+                    for (MailRow row : rows) {
+                        bind(insert, row);
+                        insert.addBatch();
+                    }
+                }
+                insert.executeBatch();
+                count.setInt(1, messages.size());
+                count.executeUpdate();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
+                throw e;
+            }
+        } catch (SQLException e) {
+            if (unavailable(e)) {
+                healthy = false;
+                lastProblem = e.getMessage();
+                throw new StoreUnavailableException(describe() + " unavailable: " + e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    private void bind(PreparedStatement ps, MailRow r) throws SQLException {
+        dialect.bindDate(ps, 1, SqlDialect.utc(r.date()));
+        ps.setString(2, r.from());
+        ps.setString(3, r.to());
+        ps.setString(4, r.subject());
+        ps.setString(5, r.body());
+        ps.setString(6, r.charset());
+        ps.setBytes(7, r.mail());
+        ps.setFloat(8, r.spamScore());
+        ps.setString(9, r.hash());
+        ps.setString(10, r.contentType());
+        ps.setString(11, r.recipient());
+        ps.setInt(12, r.hasAttach() ? 1 : 0);
+        ps.setString(13, r.ipAddr());
+        ps.setString(14, r.messageId());
+        ps.setString(15, r.replyTo());
+        ps.setString(16, r.sender());
+        ps.setString(17, r.returnPath());
+        ps.setBoolean(18, r.isTls());
+    }
+
+    /**
+     * Whether the failure is the database being out of reach rather than this statement being wrong:
+     * SQLSTATE class 08 (connection exception), PostgreSQL's 57P (server shutting down), or the pool's
+     * connection timeout.
+     */
+    static boolean unavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
+                    || t instanceof SQLRecoverableException) {
+                return true;
+            }
+            if (t instanceof SQLException s && s.getSQLState() != null
+                    && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String describe() {
+        return dialect == SqlDialect.SQLITE ? "SQLite database " + config.path
+                : dialect.name().toLowerCase(Locale.ROOT) + " database " + (config.dsn == null || config.dsn.isBlank()
+                        ? config.user + "@" + config.host + ":" + (config.port == 0 ? "default port" : config.port)
+                        + "/" + config.database : config.dsn);
+    }
+
+    @Override
+    public void close() {
+        writers.forEach(GroupCommitter::close);
+        if (probe != null) {
+            probe.shutdownNow();
+        }
+        if (pool != null) {
+            pool.close();
+        }
+    }
+}

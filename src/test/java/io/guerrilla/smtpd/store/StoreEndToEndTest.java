@@ -1,0 +1,183 @@
+package io.guerrilla.smtpd.store;
+
+import io.guerrilla.smtpd.config.StoreConfig;
+import io.guerrilla.smtpd.support.Databases;
+import io.guerrilla.smtpd.support.SmtpClient;
+import io.guerrilla.smtpd.support.TestServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import net.rubyeye.xmemcached.MemcachedClient;
+import net.rubyeye.xmemcached.XMemcachedClientBuilder;
+import net.rubyeye.xmemcached.transcoders.SerializingTranscoder;
+import net.rubyeye.xmemcached.utils.AddrUtil;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The same SMTP transaction, over a real socket, against every store (SQLite, MariaDB, PostgreSQL) and
+ * every place a body can live (in the row raw, zlib or gzip; in Redis; in Memcached), with every column
+ * of both rows checked and the body read back from where the row says it is.
+ */
+class StoreEndToEndTest {
+
+    static Stream<Arguments> storesAndBodies() {
+        List<String> stores = List.of("sqlite", "mysql", "postgres");
+        List<String> bodies = List.of("raw", "zlib", "gzip", "redis", "memcached");
+        return stores.stream().flatMap(s -> bodies.stream().map(b -> Arguments.of(s, b)));
+    }
+
+    @ParameterizedTest(name = "{0} with {1} bodies")
+    @MethodSource("storesAndBodies")
+    void everyColumnStoredAndBodyReadableWhereTheRowSays(String type, String bodies) throws Exception {
+        StoreConfig store = Databases.config(type);
+        switch (bodies) {
+            case "zlib", "gzip" -> {
+                store.saveProcess = "HeadersParser|Header|Hasher|Compressor|SQL";
+                store.compress = bodies;
+            }
+            case "redis" -> {
+                Databases.require("Redis", 6379);
+                store.saveProcess = "HeadersParser|Header|Hasher|Compressor|Redis|SQL";
+                store.redis.ttl = 600;
+            }
+            case "memcached" -> {
+                Databases.require("Memcached", 11211);
+                store.saveProcess = "HeadersParser|Debugger|Header|Hasher|Memcached|SQL";
+                store.memcached.ttl = 600;
+            }
+            default -> { }
+        }
+        Databases.requireWithSchema(store);
+        if (!"sqlite".equals(type)) {
+            Databases.truncate(store);
+        }
+        try (TestServer server = TestServer.start(c -> {
+            store.path = c.store.path;
+            c.store = store;
+        })) {
+            String queueId = sendTwoRecipientMessage(server.port());
+            List<Map<String, Object>> rows = server.rows();
+            assertThat(rows).hasSize(2);
+            assertThat(server.receivedCounter()).as("gm2_setting received_emails counts messages").isEqualTo(1);
+
+            Map<String, Object> alice = rows.get(0);
+            Map<String, Object> bob = rows.get(1);
+            String date = String.valueOf(alice.get("date")).replace('T', ' ').substring(0, 19);
+            LocalDateTime stored = LocalDateTime.parse(date, DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"));
+            assertThat(ChronoUnit.SECONDS.between(stored, LocalDateTime.now(ZoneOffset.UTC))).as("date is UTC now").isBetween(-5L, 60L);
+            assertThat(alice.get("from")).isEqualTo("sender@remote.test");
+            assertThat(alice.get("to")).isEqualTo("Alice@example.com");
+            assertThat(alice.get("recipient")).isEqualTo("Alice@Example.com");
+            assertThat(alice.get("subject")).isEqualTo("Héllo wörld");
+            assertThat(alice.get("body")).isEqualTo(bodies);
+            assertThat(alice.get("charset")).isEqualTo("utf-8");
+            assertThat(alice.get("content_type")).isEqualTo("multipart/mixed");
+            assertThat(((Number) alice.get("has_attach")).intValue()).isEqualTo(1);
+            assertThat(((Number) alice.get("spam_score")).doubleValue()).isZero();
+            assertThat(alice.get("hash").toString()).matches("[0-9a-f]{32}");
+            assertThat(alice.get("ip_addr")).isEqualTo("127.0.0.1");
+            assertThat(alice.get("message_id")).isEqualTo("abc123@remote.test");
+            assertThat(alice.get("reply_to")).isEqualTo("replies@remote.test");
+            assertThat(alice.get("sender")).isEqualTo("agent@remote.test");
+            assertThat(alice.get("return_path")).isEqualTo("Sender@Remote.test");
+            assertThat(truthy(alice.get("is_tls"))).isFalse();
+            assertThat(bob.get("to")).isEqualTo("bob@sub.example.org");
+            assertThat(bob.get("hash")).isNotEqualTo(alice.get("hash"));
+
+            String mail = new String(body(alice, bodies), StandardCharsets.UTF_8);
+            assertThat(mail).startsWith("Delivered-To: Alice@Example.com\r\nReceived: from client.test ([127.0.0.1])\r\n"
+                    + "\tby mx.test.local with ESMTP id " + queueId + "\r\n\tfor <Alice@Example.com>; ");
+            assertThat(mail).contains("Subject: =?UTF-8?B?SMOpbGxvIHfDtnJsZA==?=\r\n")
+                    .endsWith("\r\n\r\n--b1\r\n\r\n.dot-stuffed line\r\n--b1--\r\n");
+            assertThat(new String(body(bob, bodies), StandardCharsets.UTF_8)).startsWith("Delivered-To: bob@sub.example.org\r\n");
+        }
+    }
+
+    private static String sendTwoRecipientMessage(int port) throws Exception {
+        try (SmtpClient c = new SmtpClient(port)) {
+            c.reply();
+            c.command("EHLO client.test");
+            assertThat(c.command("MAIL FROM:<Sender@Remote.test>")).isEqualTo("250 2.1.0 Ok");
+            assertThat(c.command("RCPT TO:<Alice@Example.com>")).isEqualTo("250 2.1.5 Ok");
+            assertThat(c.command("RCPT TO:<bob@sub.example.org>")).isEqualTo("250 2.1.5 Ok");
+            assertThat(c.command("DATA")).startsWith("354 ");
+            c.send("From: \"Sender Name\" <sender@remote.test>\r\n"
+                    + "Subject: =?UTF-8?B?SMOpbGxvIHfDtnJsZA==?=\r\n"
+                    + "Message-ID: <abc123@remote.test>\r\n"
+                    + "Reply-To: replies@remote.test\r\n"
+                    + "Sender: agent@remote.test\r\n"
+                    + "Content-Type: multipart/mixed; boundary=\"b1\"; charset=\"UTF-8\"\r\n"
+                    + "\r\n"
+                    + "--b1\r\n\r\n..dot-stuffed line\r\n--b1--\r\n"
+                    + ".\r\n");
+            String reply = c.reply();
+            assertThat(reply).matches("250 2\\.0\\.0 Ok: queued as [0-9A-Z]+");
+            c.command("QUIT");
+            return reply.substring(reply.lastIndexOf(' ') + 1);
+        }
+    }
+
+    /** The message bytes of a row, fetched and opened the way the row's body column says. */
+    private static byte[] body(Map<String, Object> row, String bodies) throws Exception {
+        byte[] mail = (byte[]) row.get("mail");
+        String hash = row.get("hash").toString();
+        return switch (bodies) {
+            case "zlib" -> inflate(new InflaterInputStream(new ByteArrayInputStream(mail)));
+            case "gzip" -> inflate(new GZIPInputStream(new ByteArrayInputStream(mail)));
+            case "redis" -> {
+                assertThat(mail).isEmpty();
+                RedisClient client = RedisClient.create("redis://127.0.0.1:6379");
+                try (StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE)) {
+                    byte[] key = hash.getBytes(StandardCharsets.US_ASCII);
+                    assertThat(c.sync().ttl(key)).as("TTL set").isBetween(1L, 600L);
+                    yield inflate(new InflaterInputStream(new ByteArrayInputStream(c.sync().get(key))));
+                } finally {
+                    client.shutdown();
+                }
+            }
+            case "memcached" -> {
+                assertThat(mail).isEmpty();
+                XMemcachedClientBuilder b = new XMemcachedClientBuilder(AddrUtil.getAddresses("127.0.0.1:11211"));
+                SerializingTranscoder raw = new SerializingTranscoder();
+                raw.setCompressionThreshold(Integer.MAX_VALUE);
+                b.setTranscoder(raw);
+                MemcachedClient client = b.build();
+                try {
+                    byte[] value = client.get(hash, 5000);
+                    assertThat(value).as("memcached holds %s", hash).isNotNull();
+                    yield value;
+                } finally {
+                    client.shutdown();
+                }
+            }
+            default -> mail;
+        };
+    }
+
+    private static byte[] inflate(InputStream in) throws Exception {
+        try (in) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static boolean truthy(Object v) {
+        return v instanceof Boolean b ? b : ((Number) v).intValue() != 0;
+    }
+}

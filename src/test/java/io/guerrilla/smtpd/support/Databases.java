@@ -1,0 +1,72 @@
+package io.guerrilla.smtpd.support;
+
+import io.guerrilla.smtpd.config.StoreConfig;
+import io.guerrilla.smtpd.store.SqlDialect;
+import io.guerrilla.smtpd.store.SqlStore;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The real databases and key-value stores that .ci/services.sh runs on loopback (database guerrilla_test,
+ * user guerrilla/guerrilla). A test asking for one that does not answer is skipped locally and fails
+ * under CI (see {@link Requirements}).
+ */
+public final class Databases {
+    public static final String NAME = "guerrilla_test";
+
+    private Databases() {
+    }
+
+    /** A store config for type "sqlite" (path left to the caller), "mysql" or "postgres". */
+    public static StoreConfig config(String type) {
+        StoreConfig c = new StoreConfig();
+        c.type = type;
+        if (!"sqlite".equals(type)) {
+            c.host = "127.0.0.1";
+            c.database = NAME;
+            c.user = "guerrilla";
+            c.password = "guerrilla";
+            c.poolSize = 2;
+        }
+        return c;
+    }
+
+    /** Skips (fails under CI) unless the database answers; then creates its schema, as init-db would. */
+    public static void requireWithSchema(StoreConfig c) throws Exception {
+        if ("sqlite".equals(c.kind())) {
+            return;
+        }
+        require(c.kind(), c.port == 0 ? ("mysql".equals(c.kind()) ? 3306 : 5432) : c.port);
+        try (SqlStore store = new SqlStore(c)) {
+            store.createSchema();
+        }
+    }
+
+    /** Skips (fails under CI) unless something listens on 127.0.0.1:port. */
+    public static void require(String what, int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+        } catch (IOException e) {
+            Requirements.missing(what + " is not reachable on 127.0.0.1:" + port);
+        }
+    }
+
+    public static Connection connect(StoreConfig c) throws SQLException {
+        String url = SqlDialect.of(c).jdbcUrl(c);
+        return "sqlite".equals(c.kind()) ? DriverManager.getConnection(url) : DriverManager.getConnection(url, c.user, c.password);
+    }
+
+    /** Empties new_mail and zeroes the received_emails counter, so a test class starts from nothing. */
+    public static void truncate(StoreConfig c) throws SQLException {
+        try (Connection conn = connect(c); Statement st = conn.createStatement()) {
+            st.execute("sqlite".equals(c.kind()) ? "DELETE FROM new_mail" : "TRUNCATE TABLE new_mail");
+            st.execute("UPDATE gm2_setting SET setting_value = 0 WHERE setting_name = 'received_emails'");
+        }
+    }
+}
