@@ -1,70 +1,259 @@
 package io.guerrilla.smtpd.app;
 
 import io.guerrilla.smtpd.config.GuerrillaConfig;
+import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.config.ListenerConfig;
+import io.guerrilla.smtpd.config.StoreConfig;
+import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
 import io.guerrilla.smtpd.server.Transport;
 import io.guerrilla.smtpd.store.MailStore;
 import io.guerrilla.smtpd.store.StoreException;
 import io.guerrilla.smtpd.store.Stores;
+import io.guerrilla.smtpd.store.SwappableStore;
 import io.netty.channel.EventLoopGroup;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-/** Wires a config into a running server: store first (so nothing is accepted that cannot be stored), then the listener. */
+/**
+ * Wires a config into a running server: store first (so nothing is accepted that cannot be stored),
+ * then the listeners; later swaps in a reloaded config, and drains on the way out.
+ */
 public final class Daemon implements AutoCloseable {
-    private final GuerrillaConfig config;
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    private static final ObjectMapper VALUES = new ObjectMapper();
+    /** Poll interval while waiting for sessions to end: short against a stop measured in seconds. */
+    private static final long DRAIN_POLL_MILLIS = 20;
+
+    private volatile GuerrillaConfig config;
+    private final ServerMetrics metrics;
     private final Transport transport = Transport.best();
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private ExecutorService processing;
-    private MailStore store;
-    private final List<SmtpServer> servers = new ArrayList<>();
+    private SwappableStore store;
+    private final Map<HostPort, SmtpServer> servers = new LinkedHashMap<>();
+    /** Listeners removed by a reload whose sessions may still be running; drained on stop too. */
+    private final List<SmtpServer> removed = new ArrayList<>();
+    private final List<Thread> retiring = new ArrayList<>();
+    private volatile boolean draining;
 
     public Daemon(GuerrillaConfig config) {
-        this.config = config;
+        this(config, ServerMetrics.NONE);
     }
 
-    public InetSocketAddress start() throws StoreException, InterruptedException {
+    public Daemon(GuerrillaConfig config, ServerMetrics metrics) {
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    public synchronized InetSocketAddress start() throws StoreException, InterruptedException {
         int cores = Runtime.getRuntime().availableProcessors();
         processing = Executors.newFixedThreadPool(cores, r -> {
             Thread t = new Thread(r, "processing");
             t.setDaemon(true);
             return t;
         });
-        store = Stores.create(config.store, processing);
+        store = new SwappableStore(Stores.create(config.store, processing, metrics::batchCommitted));
         store.open();
         boss = transport.newGroup(1);
         workers = transport.newGroup(cores);
         List<InetSocketAddress> bound = new ArrayList<>();
         for (ListenerConfig listener : config.listeners()) {
-            SmtpServer server = new SmtpServer(ListenerSettings.from(listener, config.store), store, transport, boss,
-                    workers);
-            servers.add(server);
+            SmtpServer server = newServer(listener, config.store);
+            servers.put(server.settings().address(), server);
             bound.add(server.start());
         }
         return bound.get(0);
     }
 
+    private SmtpServer newServer(ListenerConfig listener, StoreConfig storeConfig) {
+        return new SmtpServer(ListenerSettings.from(listener, storeConfig), store, transport, boss, workers, metrics);
+    }
+
     /** The running listeners, in config order. */
-    public List<SmtpServer> servers() {
-        return List.copyOf(servers);
+    public synchronized List<SmtpServer> servers() {
+        return List.copyOf(servers.values());
+    }
+
+    public GuerrillaConfig config() {
+        return config;
+    }
+
+    /**
+     * Puts an already validated config into service without dropping connections. Everything that
+     * can fail is done first (open the new store, bind the new listeners); only if all of it works
+     * is anything switched, so a failure leaves the running config exactly as it was.
+     *
+     * <ul>
+     *   <li>store: rebuilt only when the {@code store:} section changed; the old one keeps serving
+     *       until the new one is open, then finishes its in-flight saves and closes;</li>
+     *   <li>listeners, matched by listen_interface: kept ones get the new settings for new
+     *       connections; new ones are bound; removed ones stop accepting while their open sessions
+     *       run to their end.</li>
+     * </ul>
+     */
+    public synchronized void reload(GuerrillaConfig next) throws ReloadException {
+        if (draining) {
+            throw new ReloadException("shutting down", null);
+        }
+        MailStore fresh = null;
+        if (!sameValues(config.store, next.store)) {
+            try {
+                fresh = Stores.create(next.store, processing, metrics::batchCommitted);
+                fresh.open();
+            } catch (StoreException e) {
+                if (fresh != null) {
+                    fresh.close();
+                }
+                throw new ReloadException("store: " + e.getMessage(), e);
+            }
+        }
+        Map<HostPort, SmtpServer> nextServers = new LinkedHashMap<>();
+        List<SmtpServer> added = new ArrayList<>();
+        try {
+            for (ListenerConfig l : next.listeners()) {
+                HostPort address = HostPort.parse(l.listenInterface);
+                SmtpServer running = servers.get(address);
+                if (running != null) {
+                    nextServers.put(address, running);
+                } else {
+                    SmtpServer server = newServer(l, next.store);
+                    added.add(server);
+                    server.start();
+                    nextServers.put(address, server);
+                }
+            }
+        } catch (Exception e) {
+            added.forEach(SmtpServer::close);
+            if (fresh != null) {
+                fresh.close();
+            }
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new ReloadException("listener: " + e, e);
+        }
+
+        if (fresh != null) {
+            retire(store.swap(fresh), Duration.ofSeconds(config.store.timeout));
+        }
+        for (ListenerConfig l : next.listeners()) {
+            HostPort address = HostPort.parse(l.listenInterface);
+            SmtpServer server = nextServers.get(address);
+            if (!added.contains(server)) {
+                server.update(ListenerSettings.from(l, next.store));
+            }
+        }
+        for (Map.Entry<HostPort, SmtpServer> e : servers.entrySet()) {
+            if (!nextServers.containsKey(e.getKey())) {
+                e.getValue().close();
+                removed.add(e.getValue());
+                log.info("stopped listening on {}; its {} open sessions finish", e.getKey(), e.getValue().openSessions());
+            }
+        }
+        removed.removeIf(s -> s.openSessions() == 0);
+        servers.clear();
+        servers.putAll(nextServers);
+        config = next;
+    }
+
+    /** Closes the replaced store once its in-flight saves are answered, off the reloading thread. */
+    private void retire(SwappableStore.Generation old, Duration max) {
+        Thread t = new Thread(() -> {
+            if (!old.retire(max)) {
+                log.warn("old store closed with saves still running after {}s", max.toSeconds());
+            }
+        }, "store-retire");
+        retiring.add(t);
+        t.start();
+    }
+
+    private static boolean sameValues(Object a, Object b) {
+        return VALUES.valueToTree(a).equals(VALUES.valueToTree(b));
+    }
+
+    /**
+     * Graceful stop: close every listening socket (new connections are refused), tell every session
+     * to answer 421 4.3.2 once the message in hand (if any) is stored and answered, and wait at most
+     * {@code max} for the sessions to end and the store to finish their saves.
+     *
+     * @return true when everything finished in time
+     */
+    public boolean drain(Duration max) {
+        List<SmtpServer> all;
+        synchronized (this) {
+            draining = true;
+            all = new ArrayList<>(servers.values());
+            all.addAll(removed);
+        }
+        all.forEach(SmtpServer::close);
+        all.forEach(SmtpServer::drain);
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (all.stream().allMatch(s -> s.openSessions() == 0) && store.inFlight() == 0) {
+                return true;
+            }
+            try {
+                Thread.sleep(DRAIN_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return store.awaitIdle(Duration.ZERO) && all.stream().allMatch(s -> s.openSessions() == 0);
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** Ready for mail: not stopping, and the store answers. Blocks for the store's check. */
+    public boolean isReady() {
+        return !draining && store != null && store.isHealthy();
+    }
+
+    /** Sessions open on every listener, including listeners removed by a reload. */
+    public synchronized int openSessions() {
+        int n = removed.stream().mapToInt(SmtpServer::openSessions).sum();
+        return n + servers.values().stream().mapToInt(SmtpServer::openSessions).sum();
+    }
+
+    /** Messages handed to the store and not yet answered. */
+    public int savesInFlight() {
+        return store == null ? 0 : store.inFlight();
     }
 
     @Override
     public void close() {
-        servers.forEach(SmtpServer::close);
+        synchronized (this) {
+            servers.values().forEach(SmtpServer::close);
+            removed.forEach(SmtpServer::close);
+        }
         if (boss != null) {
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
         if (workers != null) {
             workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        for (Thread t : retiring) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (store != null) {
             store.close();

@@ -25,4 +25,9 @@ public final class Limits {
     public static final int STORE_BATCH_SIZE = 256;
     /** Messages waiting for the store before new ones get 451: bounds memory when the store is slow. */
     public static final int STORE_QUEUE_CAPACITY = 4096;
+    /**
+     * Seconds a stop (SIGTERM) waits for messages being received and stored: the store timeout, as no
+     * save waits longer than that, and well inside systemd's default TimeoutStopSec (90 s).
+     */
+    public static final int SHUTDOWN_TIMEOUT_SECONDS = STORE_TIMEOUT_SECONDS;
 }

@@ -1,27 +1,43 @@
 package io.guerrilla.smtpd.server;
 
+import io.guerrilla.smtpd.config.HostPort;
+import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.store.MailStore;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** One SMTP listener: binds its address and gives each accepted connection its own session. */
+/**
+ * One SMTP listener: binds its address and gives each accepted connection its own session.
+ *
+ * <p>Reload: {@link #update} swaps the settings atomically; each session reads them once, when it
+ * connects, and keeps them to its end, so a reload never changes the rules in the middle of a
+ * conversation (new allowed_hosts and limits apply to connections made after the reload).
+ * {@link #close} closes only the listening socket: sessions already open run to their end.
+ */
 public final class SmtpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
     /** Pending connects the kernel may queue: bursts of thousands of connects must not be dropped. */
     static final int LISTEN_BACKLOG = 4096;
 
-    private final ListenerSettings settings;
+    private final AtomicReference<ListenerSettings> settings;
     private final MailStore store;
+    private final ServerMetrics metrics;
+    private final ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private volatile boolean draining;
     private final Transport transport;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
@@ -29,13 +45,14 @@ public final class SmtpServer implements AutoCloseable {
     private Channel serverChannel;
 
     public SmtpServer(ListenerSettings settings, MailStore store, Transport transport, EventLoopGroup bossGroup,
-                      EventLoopGroup workerGroup) {
-        this.settings = settings;
+                      EventLoopGroup workerGroup, ServerMetrics metrics) {
+        this.settings = new AtomicReference<>(settings);
         this.store = store;
+        this.metrics = metrics;
         this.transport = transport;
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
-        this.limiter = new ConnectionLimiter(settings.maxClients());
+        this.limiter = new ConnectionLimiter(settings.maxClients(), metrics);
     }
 
     /** Binds and returns the bound address (useful when the configured port is 0). */
@@ -50,17 +67,20 @@ public final class SmtpServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        long idle = settings.idleTimeout().toMillis();
+                        ListenerSettings current = settings.get();
+                        long idle = current.idleTimeout().toMillis();
+                        sessions.add(ch);
                         ch.pipeline()
                                 .addLast("limit", limiter)
                                 .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
-                                .addLast("smtp", new SmtpSessionHandler(settings, store));
+                                .addLast("smtp", new SmtpSessionHandler(current, store, metrics, () -> draining));
                     }
                 });
-        serverChannel = b.bind(settings.address().host(), settings.address().port()).sync().channel();
+        HostPort address = settings.get().address();
+        serverChannel = b.bind(address.host(), address.port()).sync().channel();
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         log.info("listening on {}:{} ({}), host_name {}", bound.getAddress().getHostAddress(), bound.getPort(),
-                transport, settings.policy().hostName());
+                transport, settings.get().policy().hostName());
         return bound;
     }
 
@@ -71,6 +91,35 @@ public final class SmtpServer implements AutoCloseable {
 
     public int openConnections() {
         return limiter.open();
+    }
+
+    /** The settings new connections get. */
+    public ListenerSettings settings() {
+        return settings.get();
+    }
+
+    /** New connections get {@code next}; open sessions keep what they started with. Same address only. */
+    public void update(ListenerSettings next) {
+        if (!next.address().equals(settings.get().address())) {
+            throw new IllegalArgumentException("a listener cannot move to another address; add a new one");
+        }
+        settings.set(next);
+        limiter.setMaxClients(next.maxClients());
+    }
+
+    /**
+     * Graceful shutdown, step two (after {@link #close}): every session answers its next command,
+     * or at once if it is between commands, with 421 4.3.2 and closes; a message being received or
+     * stored is finished and answered first.
+     */
+    public void drain() {
+        draining = true;
+        sessions.forEach(ch -> ch.pipeline().fireUserEventTriggered(SmtpSessionHandler.DRAIN));
+    }
+
+    /** Sessions of this listener still open (including ones whose listener socket is closed). */
+    public int openSessions() {
+        return sessions.size();
     }
 
     @Override

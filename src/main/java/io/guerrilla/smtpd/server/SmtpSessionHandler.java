@@ -5,6 +5,7 @@ import io.guerrilla.smtpd.codec.SmtpFramer;
 import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.mail.MessageBody;
 import io.guerrilla.smtpd.mail.QueueIds;
+import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.smtp.Action;
 import io.guerrilla.smtpd.smtp.DataResult;
 import io.guerrilla.smtpd.smtp.Outcome;
@@ -22,11 +23,13 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The I/O side of one SMTP connection: feeds bytes to the {@link SmtpFramer}, commands to the
@@ -42,6 +45,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
+    /** Fired by {@link SmtpServer#drain}: finish the message in hand, then 421 4.3.2 and close. */
+    static final Object DRAIN = new Object();
 
     private final ListenerSettings settings;
     private final MailStore store;
@@ -55,9 +60,19 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private boolean storing;
     private boolean closing;
 
-    SmtpSessionHandler(ListenerSettings settings, MailStore store) {
+    private final ServerMetrics metrics;
+    private final BooleanSupplier serverDraining;
+    private boolean drainRequested;
+    private boolean opened;
+    private String connId = "";
+    private long openedAt;
+    private int messages;
+
+    SmtpSessionHandler(ListenerSettings settings, MailStore store, ServerMetrics metrics, BooleanSupplier draining) {
         this.settings = settings;
         this.store = store;
+        this.metrics = metrics;
+        this.serverDraining = draining;
         this.framer = new SmtpFramer(settings.maxCommandLine(), settings.maxDataLine(), settings.bareNewline());
         this.machine = new SessionStateMachine(settings.policy());
     }
@@ -67,7 +82,17 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress a) {
             clientIp = a.getAddress().getHostAddress();
         }
-        log.debug("connect {} from {}", ctx.channel().id(), clientIp);
+        connId = ctx.channel().id().asShortText();
+        if (serverDraining.getAsBoolean()) {
+            metrics.connectionRejected("shutting_down");
+            write(ctx, Replies.SHUTTING_DOWN);
+            close(ctx);
+            return;
+        }
+        opened = true;
+        openedAt = System.nanoTime();
+        metrics.connectionOpened();
+        log.atInfo().setMessage("connection opened").addKeyValue("conn", connId).addKeyValue("client", clientIp).log();
         write(ctx, machine.greeting());
         ctx.flush();
         ctx.fireChannelActive();
@@ -92,6 +117,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private void process(ChannelHandlerContext ctx) {
         while (cumulation != null && cumulation.isReadable() && !storing && !closing) {
+            if (drainRequested && !inData) {
+                break;
+            }
             if (inData) {
                 if (!framer.readData(cumulation, body)) {
                     break;
@@ -114,6 +142,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             } else {
                 cumulation.discardSomeReadBytes();
             }
+        }
+        if (drainRequested && !inData && !storing && !closing) {
+            write(ctx, Replies.SHUTTING_DOWN);
+            close(ctx);
         }
     }
 
@@ -146,8 +178,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         inData = false;
         DataResult result = new DataResult(body.size(), body.tooBig(), framer.bareNewlineSeen(), framer.lineTooLong());
         Outcome o = machine.endOfData(result);
+        metrics.bytesReceived(result.size());
         if (o.action() != Action.STORE) {
-            log.info("rejected message from {} size={}: {}", clientIp, result.size(), o.reply());
+            metrics.messageReplied(o.reply().code());
+            log.atInfo().setMessage("message rejected").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                    .addKeyValue("code", o.reply().code()).addKeyValue("size", result.size()).log();
             body.release();
             body = null;
         }
@@ -172,17 +207,22 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void stored(ChannelHandlerContext ctx, Envelope env, Throwable err, long started) {
         env.body().release();
         storing = false;
-        long micros = (System.nanoTime() - started) / 1000;
-        if (err == null) {
-            log.info("stored {} from=<{}> rcpts={} size={} client={} in {}us", env.queueId(), env.mailFrom(),
-                    env.recipients().size(), env.body().size(), clientIp, micros);
-        } else {
-            log.warn("not stored {} from=<{}> client={}: {}", env.queueId(), env.mailFrom(), clientIp, err.toString());
-        }
+        long nanos = System.nanoTime() - started;
+        metrics.storeLatency(nanos);
+        messages++;
+        Outcome o = machine.stored(err == null, env.queueId());
+        metrics.messageReplied(o.reply().code());
+        LoggingEventBuilder line = (err == null ? log.atInfo().setMessage("message stored")
+                : log.atWarn().setMessage("message not stored").addKeyValue("error", err.toString()))
+                .addKeyValue("queue_id", env.queueId()).addKeyValue("conn", connId).addKeyValue("code", o.reply().code())
+                .addKeyValue("client", clientIp).addKeyValue("from", env.mailFrom())
+                .addKeyValue("rcpts", env.recipients().size()).addKeyValue("size", env.body().size())
+                .addKeyValue("store_us", nanos / 1000);
+        line.log();
         if (!ctx.channel().isActive()) {
             return;
         }
-        apply(ctx, machine.stored(err == null, env.queueId()));
+        apply(ctx, o);
         ctx.flush();
         ctx.channel().config().setAutoRead(true);
         process(ctx);
@@ -200,9 +240,17 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DRAIN) {
+            drainRequested = true;
+            if (!inData && !storing && !closing) {
+                write(ctx, Replies.SHUTTING_DOWN);
+                close(ctx);
+            }
+            return;
+        }
         // A client waiting for its 250 is not idle: the store's own timeout answers it.
         if (evt instanceof IdleStateEvent && !storing && !closing) {
-            log.info("timeout {} client={}", ctx.channel().id(), clientIp);
+            log.atInfo().setMessage("timeout").addKeyValue("conn", connId).addKeyValue("client", clientIp).log();
             write(ctx, Replies.TIMEOUT);
             close(ctx);
             return;
@@ -220,13 +268,19 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             body.release();
             body = null;
         }
-        log.debug("disconnect {} from {}", ctx.channel().id(), clientIp);
+        if (opened) {
+            metrics.connectionClosed();
+            log.atInfo().setMessage("connection closed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                    .addKeyValue("duration_ms", (System.nanoTime() - openedAt) / 1_000_000)
+                    .addKeyValue("messages", messages).log();
+        }
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("connection {} from {} failed: {}", ctx.channel().id(), clientIp, cause.toString());
+        log.atDebug().setMessage("connection failed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                .addKeyValue("error", cause.toString()).log();
         ctx.close();
     }
 }

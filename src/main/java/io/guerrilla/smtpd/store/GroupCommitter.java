@@ -10,6 +10,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 /**
  * Group commit: one writer thread takes everything that queued up while the previous commit was
@@ -42,6 +43,7 @@ public final class GroupCommitter<T> implements AutoCloseable {
     private final int maxBatch;
     private final long maxWaitNanos;
     private final Thread thread;
+    private final IntConsumer committed;
     private volatile boolean closed;
 
     /**
@@ -49,6 +51,13 @@ public final class GroupCommitter<T> implements AutoCloseable {
      *                      retries) instead of piling up in memory while the store is slow
      */
     public GroupCommitter(String name, BatchWriter<T> writer, int maxBatch, long maxWaitMillis, int queueCapacity) {
+        this(name, writer, maxBatch, maxWaitMillis, queueCapacity, n -> { });
+    }
+
+    /** @param committed told the size of every batch that committed in one transaction (for metrics) */
+    public GroupCommitter(String name, BatchWriter<T> writer, int maxBatch, long maxWaitMillis, int queueCapacity,
+                          IntConsumer committed) {
+        this.committed = committed;
         this.writer = writer;
         this.maxBatch = maxBatch;
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMillis);
@@ -129,6 +138,7 @@ public final class GroupCommitter<T> implements AutoCloseable {
     private void commit(List<Pending<T>> batch, List<T> items) {
         try {
             writer.write(items);
+            committed.accept(items.size());
             for (Pending<T> p : batch) {
                 p.done().complete(null);
             }
@@ -144,12 +154,18 @@ public final class GroupCommitter<T> implements AutoCloseable {
         for (Pending<T> p : batch) {
             try {
                 writer.write(List.of(p.item()));
+                committed.accept(1);
                 p.done().complete(null);
             } catch (Exception e) {
                 log.warn("store write failed: {}", e.toString());
                 p.done().completeExceptionally(e);
             }
         }
+    }
+
+    /** False once the writer thread has stopped (closed, or died), so nothing more can commit. */
+    public boolean isRunning() {
+        return thread.isAlive() && !closed;
     }
 
     /** Refuses new items, commits those already queued, and waits for the writer to finish. */

@@ -19,6 +19,14 @@ public interface MailStore extends AutoCloseable {
 
     CompletableFuture<Void> save(Envelope envelope);
 
+    /**
+     * True when the store can take messages now: its backing service answers and its writer runs.
+     * May block briefly (a network round trip), so call it off the event loop.
+     */
+    default boolean isHealthy() {
+        return true;
+    }
+
     /** Finishes what was submitted, then disconnects. */
     @Override
     void close();

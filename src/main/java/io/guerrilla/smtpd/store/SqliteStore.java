@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.IntConsumer;
 
 /**
  * The embedded default store: one SQLite file in WAL mode, written by a single group-commit thread
@@ -64,12 +65,16 @@ public final class SqliteStore implements MailStore {
     static final String COUNT = "UPDATE gm2_setting SET setting_value = setting_value + ?, date = datetime('now')"
             + " WHERE setting_name = 'received_emails'";
 
+    /** A readiness probe must answer well within a load balancer's probe timeout (typically 5 s). */
+    static final int HEALTH_QUERY_TIMEOUT_SECONDS = 2;
+
     private final Path path;
     private final String synchronous;
     private final Executor processing;
     private final int maxBatch;
     private final long maxWaitMillis;
     private final int queueCapacity;
+    private final IntConsumer batchCommitted;
     private Connection connection;
     private GroupCommitter<List<MailRow>> committer;
 
@@ -80,6 +85,13 @@ public final class SqliteStore implements MailStore {
      */
     public SqliteStore(Path path, String synchronous, Executor processing, int maxBatch, long maxWaitMillis,
                        int queueCapacity) {
+        this(path, synchronous, processing, maxBatch, maxWaitMillis, queueCapacity, n -> { });
+    }
+
+    /** @param batchCommitted told the size of each group commit (for metrics) */
+    public SqliteStore(Path path, String synchronous, Executor processing, int maxBatch, long maxWaitMillis,
+                       int queueCapacity, IntConsumer batchCommitted) {
+        this.batchCommitted = batchCommitted;
         this.path = path;
         this.synchronous = synchronous;
         this.processing = processing;
@@ -113,7 +125,8 @@ public final class SqliteStore implements MailStore {
         } catch (Exception e) {
             throw new StoreException("cannot open SQLite database " + path + ": " + e.getMessage(), e);
         }
-        committer = new GroupCommitter<>("sqlite-writer", this::write, maxBatch, maxWaitMillis, queueCapacity);
+        committer = new GroupCommitter<>("sqlite-writer", this::write, maxBatch, maxWaitMillis, queueCapacity,
+                batchCommitted);
     }
 
     @Override
@@ -125,6 +138,21 @@ public final class SqliteStore implements MailStore {
                 env.body().release();
             }
         }, processing).thenCompose(committer::submit);
+    }
+
+    /** Reads through a connection of its own, so the check never waits behind (or disturbs) the writer's transaction. */
+    @Override
+    public boolean isHealthy() {
+        if (committer == null || !committer.isRunning()) {
+            return false;
+        }
+        try (Connection c = DriverManager.getConnection(jdbcUrl(path));
+             Statement st = c.createStatement()) {
+            st.setQueryTimeout(HEALTH_QUERY_TIMEOUT_SECONDS);
+            return st.executeQuery("SELECT count(*) FROM gm2_setting").next();
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     private void write(List<List<MailRow>> messages) throws SQLException {
