@@ -126,7 +126,7 @@ public final class Daemon implements AutoCloseable {
         try {
             for (ListenerConfig l : next.listeners()) {
                 HostPort address = HostPort.parse(l.listenInterface);
-                SmtpServer running = servers.get(address);
+                SmtpServer running = running(address);
                 if (running != null) {
                     nextServers.put(address, running);
                 } else {
@@ -158,7 +158,7 @@ public final class Daemon implements AutoCloseable {
             }
         }
         for (Map.Entry<HostPort, SmtpServer> e : servers.entrySet()) {
-            if (!nextServers.containsKey(e.getKey())) {
+            if (!nextServers.containsValue(e.getValue())) {
                 e.getValue().close();
                 removed.add(e.getValue());
                 log.info("stopped listening on {}; its {} open sessions finish", e.getKey(), e.getValue().openSessions());
@@ -168,6 +168,21 @@ public final class Daemon implements AutoCloseable {
         servers.clear();
         servers.putAll(nextServers);
         config = next;
+    }
+
+    /** The listener configured, or (for a configured port 0) bound, at this address; null if none. */
+    private SmtpServer running(HostPort address) {
+        SmtpServer byConfig = servers.get(address);
+        if (byConfig != null) {
+            return byConfig;
+        }
+        for (SmtpServer s : servers.values()) {
+            InetSocketAddress bound = s.boundAddress();
+            if (bound.getPort() == address.port() && bound.getAddress().getHostAddress().equals(address.host())) {
+                return s;
+            }
+        }
+        return null;
     }
 
     /** Closes the replaced store once its in-flight saves are answered, off the reloading thread. */

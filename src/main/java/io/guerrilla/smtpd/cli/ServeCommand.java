@@ -121,7 +121,6 @@ final class ServeCommand implements Callable<Integer> {
             log.error("SIGHUP: reload failed, still serving the old config: {}", e.getMessage());
             return;
         }
-        Logs.configure(next);
         next.warnings.forEach(w -> log.warn("config: {}", w));
         if (!old.admin.listen.equals(next.admin.listen)) {
             log.warn("SIGHUP: admin.listen changed; restart to apply it");
@@ -129,7 +128,9 @@ final class ServeCommand implements Callable<Integer> {
         if (!old.pidFile.equals(next.pidFile)) {
             log.warn("SIGHUP: pid_file changed; restart to apply it");
         }
+        // Said before the new log settings apply, so it lands where the operator is looking now.
         log.info("SIGHUP: config reloaded, {} listeners", next.listeners().size());
+        Logs.configure(next);
     }
 
     private static void stop(Daemon daemon, AdminServer admin, Path pidFile) {

@@ -98,11 +98,11 @@ public final class SmtpServer implements AutoCloseable {
         return settings.get();
     }
 
-    /** New connections get {@code next}; open sessions keep what they started with. Same address only. */
+    /**
+     * New connections get {@code next}; open sessions keep what they started with. The address is
+     * read only by {@link #start}: moving a listener means closing it and starting another.
+     */
     public void update(ListenerSettings next) {
-        if (!next.address().equals(settings.get().address())) {
-            throw new IllegalArgumentException("a listener cannot move to another address; add a new one");
-        }
         settings.set(next);
         limiter.setMaxClients(next.maxClients());
     }

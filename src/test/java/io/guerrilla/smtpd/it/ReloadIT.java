@@ -92,9 +92,10 @@ class ReloadIT {
             onFirst.reply();
             onFirst.command("EHLO keep.test");
             Files.writeString(cfg, "allowed_hosts: [r.test]\nhost_name: mx.reload.test\nstore:\n  path: data/mail.db\n"
-                    + "servers:\n  - listen_interface: 127.0.0.1:" + second + "\n");
+                    + "log_level: warn\nservers:\n  - listen_interface: 127.0.0.1:" + second + "\n");
             server.signal("HUP");
             server.awaitLog("config reloaded");
+            long opened = server.logText().lines().filter(l -> l.contains("connection opened")).count();
 
             assertThat(SmtpClient.deliver(second, "a@b.test", "new@r.test", "on added listener")).startsWith("250 2.0.0");
             assertThat(Ports.refused(first)).as("removed listener stops accepting").isTrue();
@@ -104,6 +105,8 @@ class ReloadIT {
             assertThat(onFirst.command("DATA")).startsWith("354");
             assertThat(onFirst.command("Subject: x\r\n\r\nbody\r\n.")).startsWith("250 2.0.0");
             assertThat(recipients(dir.resolve("data/mail.db"))).containsExactlyInAnyOrder("new@r.test", "old@r.test");
+            assertThat(server.logText().lines().filter(l -> l.contains("connection opened")).count())
+                    .as("log_level: warn applies after the reload").isEqualTo(opened);
         }
     }
 
