@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.app;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
@@ -25,12 +26,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and on SIGUSR1. Each call builds a fresh appender, attaches it, and only then detaches the old one,
  * so no line is lost; for a file this also reopens it by name, which is what logrotate needs after
  * it has moved the old file away.
+ *
+ * <p>The writing happens on Logback's async worker, not on the SMTP event loops that log: a slow
+ * disk or a blocked stdout pipe must not stall every session of a loop.
  */
 public final class Logs {
     /** Key-value pairs (connection id, queue id, ...) follow the message; the trailing blank is trimmed. */
     static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{20} - "
             + "%replace(%msg %kvp{NONE}){' $', ''}%n%ex";
+    /**
+     * Log events buffered for the writer thread: a few seconds of the busiest logging (three lines
+     * per connection at thousands of connections a second). When full, loggers wait rather than
+     * lose lines, so an operator's record stays complete.
+     */
+    static final int ASYNC_QUEUE_SIZE = 8192;
     private static final AtomicInteger generation = new AtomicInteger();
+    private static AsyncAppender current;
 
     private Logs() {
     }
@@ -38,20 +49,39 @@ public final class Logs {
     public static synchronized void configure(GuerrillaConfig config) {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
-        OutputStreamAppender<ILoggingEvent> next = appender(ctx, config.logFile);
-        next.setName("guerrilla-" + generation.incrementAndGet());
-        next.setEncoder(encoder(ctx, config.logFormat));
+        OutputStreamAppender<ILoggingEvent> target = appender(ctx, config.logFile);
+        int n = generation.incrementAndGet();
+        target.setName("guerrilla-out-" + n);
+        target.setEncoder(encoder(ctx, config.logFormat));
+        target.start();
+        AsyncAppender next = new AsyncAppender();
+        next.setContext(ctx);
+        next.setName("guerrilla-" + n);
+        next.setQueueSize(ASYNC_QUEUE_SIZE);
+        next.setDiscardingThreshold(0);
+        next.addAppender(target);
         next.start();
         List<Appender<ILoggingEvent>> old = new ArrayList<>();
         for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
             old.add(it.next());
         }
         root.addAppender(next);
+        current = next;
         for (Appender<ILoggingEvent> a : old) {
             root.detachAppender(a);
             a.stop();
         }
         ctx.getLogger("io.guerrilla").setLevel(Level.toLevel(config.logLevel, Level.INFO));
+    }
+
+    /** Writes out what is still queued and closes the output; call last before the process exits. */
+    public static synchronized void flush() {
+        if (current != null) {
+            LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+            ctx.getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(current);
+            current.stop();
+            current = null;
+        }
     }
 
     private static OutputStreamAppender<ILoggingEvent> appender(LoggerContext ctx, String logFile) {

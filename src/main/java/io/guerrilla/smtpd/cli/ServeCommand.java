@@ -42,6 +42,14 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        try {
+            return serve();
+        } finally {
+            Logs.flush();
+        }
+    }
+
+    private int serve() throws InterruptedException {
         GuerrillaConfig config;
         try {
             config = options.load();
@@ -62,6 +70,9 @@ final class ServeCommand implements Callable<Integer> {
             if (config.admin.enabled()) {
                 admin = AdminServer.start(HostPort.parse(config.admin.listen), metrics, daemon);
                 log.info("admin listening on {}:{}", admin.address().getAddress().getHostAddress(), admin.address().getPort());
+                if (!admin.address().getAddress().isLoopbackAddress()) {
+                    log.warn("admin listener is not on loopback and has no authentication; firewall it");
+                }
             }
             if (wantedPidFile != null) {
                 Files.writeString(wantedPidFile, ProcessHandle.current().pid() + "\n");
