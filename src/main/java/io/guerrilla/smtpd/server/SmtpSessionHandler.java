@@ -143,6 +143,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 cumulation.discardSomeReadBytes();
             }
         }
+        closeIfDraining(ctx);
+    }
+
+    /** A stop was requested and no message is in hand: tell the client (RFC 5321 3.8) and hang up. */
+    private void closeIfDraining(ChannelHandlerContext ctx) {
         if (drainRequested && !inData && !storing && !closing) {
             write(ctx, Replies.SHUTTING_DOWN);
             close(ctx);
@@ -178,6 +183,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         inData = false;
         DataResult result = new DataResult(body.size(), body.tooBig(), framer.bareNewlineSeen(), framer.lineTooLong());
         Outcome o = machine.endOfData(result);
+        messages++;
         metrics.bytesReceived(result.size());
         if (o.action() != Action.STORE) {
             metrics.messageReplied(o.reply().code());
@@ -209,7 +215,6 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         storing = false;
         long nanos = System.nanoTime() - started;
         metrics.storeLatency(nanos);
-        messages++;
         Outcome o = machine.stored(err == null, env.queueId());
         metrics.messageReplied(o.reply().code());
         LoggingEventBuilder line = (err == null ? log.atInfo().setMessage("message stored")
@@ -242,10 +247,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == DRAIN) {
             drainRequested = true;
-            if (!inData && !storing && !closing) {
-                write(ctx, Replies.SHUTTING_DOWN);
-                close(ctx);
-            }
+            closeIfDraining(ctx);
             return;
         }
         // A client waiting for its 250 is not idle: the store's own timeout answers it.
