@@ -46,7 +46,11 @@ public final class Logs {
     private Logs() {
     }
 
-    public static synchronized void configure(GuerrillaConfig config) {
+    /**
+     * @return false when the log output cannot be opened (e.g. an unwritable file); logging then
+     *         stays where it was
+     */
+    public static synchronized boolean configure(GuerrillaConfig config) {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
         OutputStreamAppender<ILoggingEvent> target = appender(ctx, config.logFile);
@@ -54,6 +58,9 @@ public final class Logs {
         target.setName("guerrilla-out-" + n);
         target.setEncoder(encoder(ctx, config.logFormat));
         target.start();
+        if (!target.isStarted()) {
+            return false;
+        }
         AsyncAppender next = new AsyncAppender();
         next.setContext(ctx);
         next.setName("guerrilla-" + n);
@@ -72,6 +79,7 @@ public final class Logs {
             a.stop();
         }
         ctx.getLogger("io.guerrilla").setLevel(Level.toLevel(config.logLevel, Level.INFO));
+        return true;
     }
 
     /** Writes out what is still queued and closes the output; call last before the process exits. */

@@ -57,7 +57,10 @@ final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
-        Logs.configure(config);
+        if (!Logs.configure(config)) {
+            spec.commandLine().getErr().println("guerrillad: log_file: cannot open " + config.logFile);
+            return Main.EXIT_RUNTIME;
+        }
         config.warnings.forEach(w -> log.warn("config: {}", w));
         PrometheusMetrics metrics = new PrometheusMetrics();
         Daemon daemon = new Daemon(config, metrics);
@@ -98,8 +101,11 @@ final class ServeCommand implements Callable<Integer> {
             if (sig.equals("HUP")) {
                 reload(daemon);
             } else if (sig.equals("USR1")) {
-                Logs.configure(daemon.config());
-                log.info("SIGUSR1: log reopened");
+                if (Logs.configure(daemon.config())) {
+                    log.info("SIGUSR1: log reopened");
+                } else {
+                    log.error("SIGUSR1: cannot reopen {}; still logging to the old file", daemon.config().logFile);
+                }
             } else {
                 break;
             }
@@ -141,7 +147,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         // Said before the new log settings apply, so it lands where the operator is looking now.
         log.info("SIGHUP: config reloaded, {} listeners", next.listeners().size());
-        Logs.configure(next);
+        if (!Logs.configure(next)) {
+            log.error("SIGHUP: cannot open log_file {}; logging stays where it was", next.logFile);
+        }
     }
 
     private static void stop(Daemon daemon, AdminServer admin, Path pidFile) {
