@@ -19,7 +19,7 @@ final class CheckConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            options.load();
+            options.load().warnings.forEach(w -> spec.commandLine().getErr().println("guerrillad: warning: " + w));
         } catch (ConfigException e) {
             spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
             return Main.EXIT_USAGE;

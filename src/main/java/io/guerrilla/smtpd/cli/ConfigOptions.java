@@ -11,7 +11,7 @@ import java.util.List;
 
 /** The config file and the flags that override it, shared by every command that reads a config. */
 final class ConfigOptions {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML config file (default: built-in defaults).")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file: YAML, or a go-guerrilla JSON config (*.json, or content starting with {). Default: built-in defaults.")
     Path configFile;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Overrides listen_interface.")

@@ -1,9 +1,13 @@
 package io.guerrilla.smtpd.cli;
 
-import ch.qos.logback.classic.Level;
+import io.guerrilla.smtpd.admin.AdminServer;
 import io.guerrilla.smtpd.app.Daemon;
+import io.guerrilla.smtpd.app.Logs;
+import io.guerrilla.smtpd.app.ReloadException;
 import io.guerrilla.smtpd.config.ConfigException;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
+import io.guerrilla.smtpd.config.HostPort;
+import io.guerrilla.smtpd.metrics.PrometheusMetrics;
 import io.guerrilla.smtpd.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,22 +15,41 @@ import sun.misc.Signal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the SMTP server in the foreground.")
+@Command(name = "serve", mixinStandardHelpOptions = true, description = {
+        "Run the SMTP server in the foreground.",
+        "Signals: HUP reloads the config, USR1 reopens the log file, TERM/INT drain and stop (exit 0)."})
 final class ServeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
     @Mixin
     ConfigOptions options;
 
+    @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the process id here while serving (overrides pid_file).")
+    Path pidFileFlag;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
+        try {
+            return serve();
+        } finally {
+            Logs.flush();
+        }
+    }
+
+    private int serve() throws InterruptedException {
         GuerrillaConfig config;
         try {
             config = options.load();
@@ -34,31 +57,112 @@ final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
-        Logging.setLevel(Level.toLevel(config.logLevel, Level.INFO));
-        Daemon daemon = new Daemon(config);
-        CountDownLatch stopped = new CountDownLatch(1);
+        if (!Logs.configure(config)) {
+            spec.commandLine().getErr().println("guerrillad: log_file: cannot open " + config.logFile);
+            return Main.EXIT_RUNTIME;
+        }
+        config.warnings.forEach(w -> log.warn("config: {}", w));
+        PrometheusMetrics metrics = new PrometheusMetrics();
+        Daemon daemon = new Daemon(config, metrics);
+        AdminServer admin = null;
+        Path wantedPidFile = pidFileFlag != null ? pidFileFlag : config.pidFile.isBlank() ? null : Path.of(config.pidFile);
+        // Set only once written: a second instance that fails to start must not remove the first one's.
+        Path pidFile = null;
         try {
             daemon.start();
+            if (config.admin.enabled()) {
+                admin = AdminServer.start(HostPort.parse(config.admin.listen), metrics, daemon);
+                log.info("admin listening on {}:{}", admin.address().getAddress().getHostAddress(), admin.address().getPort());
+                if (!admin.address().getAddress().isLoopbackAddress()) {
+                    log.warn("admin listener is not on loopback and has no authentication; firewall it");
+                }
+            }
+            if (wantedPidFile != null) {
+                Files.writeString(wantedPidFile, ProcessHandle.current().pid() + "\n");
+                pidFile = wantedPidFile;
+            }
         } catch (StoreException e) {
             log.error("cannot start: {}", e.getMessage());
-            daemon.close();
+            stop(daemon, admin, pidFile);
             return Main.EXIT_RUNTIME;
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             log.error("cannot start: {}", e.toString());
-            daemon.close();
+            stop(daemon, admin, pidFile);
             return Main.EXIT_RUNTIME;
         }
-        // Handling TERM/INT ourselves (rather than a shutdown hook) lets a requested stop exit 0,
-        // which is what systemd and container runtimes treat as a clean stop.
-        for (String name : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(name), sig -> {
-                log.info("SIG{} received, shutting down", sig.getName());
-                stopped.countDown();
-            });
+
+        // Signals only queue work: reloads and the stop then run one at a time on this thread.
+        BlockingQueue<String> signals = new LinkedBlockingQueue<>();
+        for (String name : new String[] {"TERM", "INT", "HUP", "USR1"}) {
+            Signal.handle(new Signal(name), sig -> signals.add(sig.getName()));
         }
-        stopped.await();
-        daemon.close();
+        while (true) {
+            String sig = signals.take();
+            if (sig.equals("HUP")) {
+                reload(daemon);
+            } else if (sig.equals("USR1")) {
+                if (Logs.configure(daemon.config())) {
+                    log.info("SIGUSR1: log reopened");
+                } else {
+                    log.error("SIGUSR1: cannot reopen {}; still logging to the old file", daemon.config().logFile);
+                }
+            } else {
+                break;
+            }
+        }
+        // Exiting 0 on a requested stop is what systemd and container runtimes treat as clean.
+        Duration max = Duration.ofSeconds(daemon.config().shutdownTimeout);
+        log.info("stopping: draining sessions and saves for up to {}s", max.toSeconds());
+        if (!daemon.drain(max)) {
+            log.warn("stopping with {} sessions and {} saves unfinished after {}s", daemon.openSessions(),
+                    daemon.savesInFlight(), max.toSeconds());
+        }
+        stop(daemon, admin, pidFile);
         log.info("stopped");
         return 0;
+    }
+
+    /** A bad file or a store or listener that will not start is logged; the running config stays. */
+    private void reload(Daemon daemon) {
+        GuerrillaConfig next;
+        try {
+            next = options.load();
+        } catch (ConfigException e) {
+            e.getMessage().lines().forEach(line -> log.error("SIGHUP: bad config, still serving the old one: {}", line));
+            return;
+        }
+        GuerrillaConfig old = daemon.config();
+        try {
+            daemon.reload(next);
+        } catch (ReloadException e) {
+            log.error("SIGHUP: reload failed, still serving the old config: {}", e.getMessage());
+            return;
+        }
+        next.warnings.forEach(w -> log.warn("config: {}", w));
+        if (!old.admin.listen.equals(next.admin.listen)) {
+            log.warn("SIGHUP: admin.listen changed; restart to apply it");
+        }
+        if (!old.pidFile.equals(next.pidFile)) {
+            log.warn("SIGHUP: pid_file changed; restart to apply it");
+        }
+        // Said before the new log settings apply, so it lands where the operator is looking now.
+        log.info("SIGHUP: config reloaded, {} listeners", next.listeners().size());
+        if (!Logs.configure(next)) {
+            log.error("SIGHUP: cannot open log_file {}; logging stays where it was", next.logFile);
+        }
+    }
+
+    private static void stop(Daemon daemon, AdminServer admin, Path pidFile) {
+        if (admin != null) {
+            admin.close();
+        }
+        daemon.close();
+        if (pidFile != null) {
+            try {
+                Files.deleteIfExists(pidFile);
+            } catch (IOException e) {
+                log.warn("cannot remove pid file {}: {}", pidFile, e.toString());
+            }
+        }
     }
 }

@@ -18,7 +18,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** Reads and checks a YAML config; every failure names the key at fault. */
+/**
+ * Reads and checks a YAML config, or a go-guerrilla JSON config (see {@link GoGuerrillaConfig});
+ * every failure names the key at fault.
+ */
 public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -38,13 +41,26 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage());
         }
+        if (GoGuerrillaConfig.looksLikeOne(file, text)) {
+            return GoGuerrillaConfig.parse(text, file.toString());
+        }
         return parse(text, file.toString());
     }
 
     public static GuerrillaConfig parse(String yaml, String source) throws ConfigException {
+        JsonNode tree;
+        try {
+            tree = yaml.isBlank() ? null : YAML.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage());
+        }
+        return fromTree(tree, source);
+    }
+
+    /** Binds an already parsed tree in this project's key names, then checks it. */
+    static GuerrillaConfig fromTree(JsonNode tree, String source) throws ConfigException {
         GuerrillaConfig cfg;
         try {
-            JsonNode tree = yaml.isBlank() ? null : YAML.readTree(yaml);
             if (tree instanceof ObjectNode root) {
                 inheritListenerDefaults(root);
             }
@@ -55,7 +71,7 @@ public final class ConfigLoader {
         } catch (JsonMappingException e) {
             throw new ConfigException(source + ": " + path(e) + ": " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
-            throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage());
+            throw new ConfigException(source + ": " + e.getOriginalMessage());
         }
         if (cfg == null) {
             cfg = new GuerrillaConfig();

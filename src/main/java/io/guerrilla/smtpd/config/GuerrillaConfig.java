@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
@@ -23,6 +24,19 @@ public final class GuerrillaConfig extends ListenerConfig {
     public List<ListenerConfig> servers = new ArrayList<>();
     public String logLevel = "info";
     public StoreConfig store = new StoreConfig();
+    /** Where log lines go: "stdout", "stderr" or a file path (reopened on SIGUSR1, for logrotate). */
+    public String logFile = "stdout";
+    /** "text" (one human-readable line per event) or "json" (one JSON object per line). */
+    public String logFormat = "text";
+    /** File to write the process id into while serving; empty: none. */
+    public String pidFile = "";
+    /** Seconds a graceful stop waits for in-flight messages (see {@link Limits#SHUTDOWN_TIMEOUT_SECONDS}). */
+    public int shutdownTimeout = Limits.SHUTDOWN_TIMEOUT_SECONDS;
+    public AdminConfig admin = new AdminConfig();
+
+    /** Keys of a go-guerrilla config that had no equivalent here; not a config key itself. */
+    @JsonIgnore
+    public List<String> warnings = new ArrayList<>();
 
     /** The listeners to run, in config order. */
     public List<ListenerConfig> listeners() {
@@ -51,6 +65,21 @@ public final class GuerrillaConfig extends ListenerConfig {
         }
         if (!List.of("trace", "debug", "info", "warn", "error").contains(lower(logLevel))) {
             errors.add("log_level: must be one of trace, debug, info, warn, error");
+        }
+        if (logFile == null || logFile.isBlank()) {
+            errors.add("log_file: must be stdout, stderr or a file path");
+        }
+        if (!List.of("text", "json").contains(lower(logFormat))) {
+            errors.add("log_format: must be text or json");
+        }
+        if (pidFile == null) {
+            errors.add("pid_file: must be a path, or empty for none");
+        }
+        positive(errors, "shutdown_timeout", shutdownTimeout);
+        if (admin == null) {
+            errors.add("admin: missing");
+        } else {
+            admin.validate("admin.", errors);
         }
         if (store == null) {
             errors.add("store: missing");

@@ -66,4 +66,9 @@ public final class Limits {
     public static final int BODY_TTL_SECONDS = 7200;
     /** Milliseconds a Redis/Memcached write may take before the message fails with 451. */
     public static final int KEY_VALUE_TIMEOUT_MS = 2000;
+    /**
+     * Seconds a stop (SIGTERM) waits for messages being received and stored: the store timeout, as no
+     * save waits longer than that, and well inside systemd's default TimeoutStopSec (90 s).
+     */
+    public static final int SHUTDOWN_TIMEOUT_SECONDS = STORE_TIMEOUT_SECONDS;
 }

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * the given executor, never on the event loop. The returned future completes when the last step (SQL)
  * has committed: that is when the client may get its 250.
  */
-public final class Pipeline implements AutoCloseable {
+public final class Pipeline implements Delivery, AutoCloseable {
     private final List<Processor> processors;
     private final Executor executor;
     private final List<RecipientCheck> checks;
@@ -66,6 +66,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** Whether validate_process names any check, so sessions must ask before accepting a recipient. */
+    @Override
     public boolean validatesRecipients() {
         return !checks.isEmpty();
     }
@@ -74,6 +75,7 @@ public final class Pipeline implements AutoCloseable {
      * Runs validate_process on a recipient: true only if every check accepts; fails (the client gets
      * 451 4.3.0) when a check fails or all of them take longer than validate_timeout_ms.
      */
+    @Override
     public CompletableFuture<Boolean> validateRecipient(MailAddress rcpt) {
         CompletableFuture<Boolean> f = CompletableFuture.completedFuture(true);
         for (RecipientCheck check : checks) {
@@ -87,6 +89,7 @@ public final class Pipeline implements AutoCloseable {
      * it, which may be after a caller gave up waiting (a timeout on the returned future does not
      * complete the pipeline's own).
      */
+    @Override
     public CompletableFuture<Void> save(Envelope env) {
         Message m = new Message(env);
         CompletableFuture<Void> f = CompletableFuture.completedFuture(null);
@@ -97,6 +100,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** Cheap: whether every service the pipeline writes to was reachable at its last attempt. */
+    @Override
     public boolean isHealthy() {
         return processors.stream().allMatch(Processor::isHealthy);
     }

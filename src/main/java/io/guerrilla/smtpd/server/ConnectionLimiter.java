@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.server;
 
+import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.smtp.Replies;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -17,10 +18,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 @ChannelHandler.Sharable
 public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final AtomicInteger open = new AtomicInteger();
+    private final ServerMetrics metrics;
     private volatile int maxClients;
 
-    public ConnectionLimiter(int maxClients) {
+    public ConnectionLimiter(int maxClients, ServerMetrics metrics) {
         this.maxClients = maxClients;
+        this.metrics = metrics;
     }
 
     public void setMaxClients(int maxClients) {
@@ -34,6 +37,7 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (open.incrementAndGet() > maxClients) {
+            metrics.connectionRejected("max_clients");
             ctx.writeAndFlush(Unpooled.wrappedBuffer(Replies.TOO_MANY_CONNECTIONS.wire()))
                     .addListener(ChannelFutureListener.CLOSE);
             return;

@@ -1,28 +1,44 @@
 package io.guerrilla.smtpd.server;
 
-import io.guerrilla.smtpd.pipeline.Pipeline;
+import io.guerrilla.smtpd.config.HostPort;
+import io.guerrilla.smtpd.metrics.ServerMetrics;
+import io.guerrilla.smtpd.pipeline.Delivery;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** One SMTP listener: binds its address and gives each accepted connection its own session. */
+/**
+ * One SMTP listener: binds its address and gives each accepted connection its own session.
+ *
+ * <p>Reload: {@link #update} swaps the settings atomically; each session reads them once, when it
+ * connects, and keeps them to its end, so a reload never changes the rules in the middle of a
+ * conversation (new allowed_hosts and limits apply to connections made after the reload).
+ * {@link #close} closes only the listening socket: sessions already open run to their end.
+ */
 public final class SmtpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
     /** Pending connects the kernel may queue: bursts of thousands of connects must not be dropped. */
     static final int LISTEN_BACKLOG = 4096;
 
-    private final ListenerSettings settings;
-    private final Pipeline pipeline;
+    private final AtomicReference<ListenerSettings> settings;
+    private final Delivery delivery;
+    private final ServerMetrics metrics;
+    private final ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private volatile boolean draining;
     private final Transport transport;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
@@ -30,14 +46,15 @@ public final class SmtpServer implements AutoCloseable {
     private final ClientLimiter clientLimiter;
     private Channel serverChannel;
 
-    public SmtpServer(ListenerSettings settings, Pipeline pipeline, Transport transport, EventLoopGroup bossGroup,
-                      EventLoopGroup workerGroup) {
-        this.settings = settings;
-        this.pipeline = pipeline;
+    public SmtpServer(ListenerSettings settings, Delivery delivery, Transport transport, EventLoopGroup bossGroup,
+                      EventLoopGroup workerGroup, ServerMetrics metrics) {
+        this.settings = new AtomicReference<>(settings);
+        this.delivery = delivery;
+        this.metrics = metrics;
         this.transport = transport;
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
-        this.limiter = new ConnectionLimiter(settings.maxClients());
+        this.limiter = new ConnectionLimiter(settings.maxClients(), metrics);
         this.clientLimiter = new ClientLimiter(settings.maxConnectionsPerIp(), settings.connectionRatePerIp());
     }
 
@@ -53,18 +70,22 @@ public final class SmtpServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        long idle = settings.idleTimeout().toMillis();
+                        ListenerSettings current = settings.get();
+                        long idle = current.idleTimeout().toMillis();
+                        sessions.add(ch);
                         ch.pipeline().addLast("limit", limiter);
-                        addProxyAndTls(ch);
+                        addProxyAndTls(ch, current);
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
-                                .addLast("smtp", new SmtpSessionHandler(settings, pipeline, clientLimiter));
+                                .addLast("smtp", new SmtpSessionHandler(current, delivery, clientLimiter, metrics,
+                                        () -> draining));
                     }
                 });
-        serverChannel = b.bind(settings.address().host(), settings.address().port()).sync().channel();
+        HostPort address = settings.get().address();
+        serverChannel = b.bind(address.host(), address.port()).sync().channel();
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         log.info("listening on {}:{} ({}), host_name {}{}", bound.getAddress().getHostAddress(), bound.getPort(),
-                transport, settings.policy().hostName(), features());
+                transport, settings.get().policy().hostName(), features());
         return bound;
     }
 
@@ -72,7 +93,7 @@ public final class SmtpServer implements AutoCloseable {
      * The PROXY header comes before anything else, TLS included (the proxy passes TLS through), so
      * its decoder goes first; implicit TLS then wraps everything the SMTP handler sees.
      */
-    private void addProxyAndTls(SocketChannel ch) {
+    private static void addProxyAndTls(SocketChannel ch, ListenerSettings settings) {
         if (settings.trust().proxyProtocol()) {
             ch.pipeline()
                     .addLast("proxy-decoder", new HAProxyMessageDecoder())
@@ -84,6 +105,7 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     private String features() {
+        ListenerSettings settings = this.settings.get();
         StringBuilder sb = new StringBuilder();
         if (settings.tls() != null) {
             sb.append(settings.tls().implicit() ? ", implicit TLS" : "").append(settings.tls().startTls() ? ", STARTTLS" : "");
@@ -98,6 +120,35 @@ public final class SmtpServer implements AutoCloseable {
 
     public int openConnections() {
         return limiter.open();
+    }
+
+    /** The settings new connections get. */
+    public ListenerSettings settings() {
+        return settings.get();
+    }
+
+    /**
+     * New connections get {@code next}; open sessions keep what they started with. The address is
+     * read only by {@link #start}: moving a listener means closing it and starting another.
+     */
+    public void update(ListenerSettings next) {
+        settings.set(next);
+        limiter.setMaxClients(next.maxClients());
+    }
+
+    /**
+     * Graceful shutdown, step two (after {@link #close}): every session answers its next command,
+     * or at once if it is between commands, with 421 4.3.2 and closes; a message being received or
+     * stored is finished and answered first.
+     */
+    public void drain() {
+        draining = true;
+        sessions.forEach(ch -> ch.pipeline().fireUserEventTriggered(SmtpSessionHandler.DRAIN));
+    }
+
+    /** Sessions of this listener still open (including ones whose listener socket is closed). */
+    public int openSessions() {
+        return sessions.size();
     }
 
     @Override

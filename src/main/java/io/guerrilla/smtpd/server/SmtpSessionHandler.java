@@ -5,7 +5,8 @@ import io.guerrilla.smtpd.codec.SmtpFramer;
 import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.mail.MessageBody;
 import io.guerrilla.smtpd.mail.QueueIds;
-import io.guerrilla.smtpd.pipeline.Pipeline;
+import io.guerrilla.smtpd.metrics.ServerMetrics;
+import io.guerrilla.smtpd.pipeline.Delivery;
 import io.guerrilla.smtpd.smtp.Action;
 import io.guerrilla.smtpd.smtp.DataResult;
 import io.guerrilla.smtpd.smtp.Outcome;
@@ -27,6 +28,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.NetUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,6 +36,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The I/O side of one SMTP connection: feeds bytes to the {@link SmtpFramer}, commands to the
@@ -56,9 +59,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
+    /** Fired by {@link SmtpServer#drain}: finish the message in hand, then 421 4.3.2 and close. */
+    static final Object DRAIN = new Object();
 
     private final ListenerSettings settings;
-    private final Pipeline pipeline;
+    private final Delivery pipeline;
     private final SmtpFramer framer;
     private final SessionStateMachine machine;
     private final ClientLimiter clientLimiter;
@@ -78,10 +83,21 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private long lastCommandNanos;
     private ScheduledFuture<?> commandDeadline;
 
-    SmtpSessionHandler(ListenerSettings settings, Pipeline pipeline, ClientLimiter clientLimiter) {
+    private final ServerMetrics metrics;
+    private final BooleanSupplier serverDraining;
+    private boolean drainRequested;
+    private boolean opened;
+    private String connId = "";
+    private long openedAt;
+    private int messages;
+
+    SmtpSessionHandler(ListenerSettings settings, Delivery pipeline, ClientLimiter clientLimiter,
+                        ServerMetrics metrics, BooleanSupplier draining) {
         this.settings = settings;
         this.pipeline = pipeline;
         this.clientLimiter = clientLimiter;
+        this.metrics = metrics;
+        this.serverDraining = draining;
         this.framer = new SmtpFramer(settings.maxCommandLine(), settings.maxDataLine(), settings.bareNewline());
         this.machine = new SessionStateMachine(settings.policy());
         machine.setValidateRecipients(pipeline.validatesRecipients());
@@ -93,13 +109,23 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (peer != null && peer.getAddress() != null) {
             setClientAddress(peer.getAddress());
         }
+        connId = ctx.channel().id().asShortText();
         machine.connectedFrom(clientIp);
         machine.offerStartTls(settings.tls() != null && settings.tls().startTls());
         machine.trustXclient(settings.trust().xclient().contains(peer));
-        log.debug("connect {} from {}", ctx.channel().id(), clientIp);
+        if (serverDraining.getAsBoolean()) {
+            metrics.connectionRejected("shutting_down");
+            write(ctx, Replies.SHUTTING_DOWN);
+            close(ctx);
+            return;
+        }
         if (!admitClient(ctx)) {
             return;
         }
+        opened = true;
+        openedAt = System.nanoTime();
+        metrics.connectionOpened();
+        log.atInfo().setMessage("connection opened").addKeyValue("conn", connId).addKeyValue("client", clientIp).log();
         // With implicit TLS the greeting is the first thing said inside TLS, after the handshake.
         if (settings.tls() == null || !settings.tls().implicit()) {
             write(ctx, machine.greeting());
@@ -133,6 +159,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             countedByClientLimiter = true;
             return true;
         }
+        metrics.connectionRejected(refusal == Replies.TOO_MANY_CONNECTIONS_FROM_IP ? "per_ip_limit" : "per_ip_rate");
         log.info("refused {} from {}: {}", ctx.channel().id(), clientIp, refusal);
         write(ctx, refusal);
         close(ctx);
@@ -171,6 +198,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             if (cumulation == null || !cumulation.isReadable()) {
                 break;
             }
+            if (drainRequested && !inData && !inChunk) {
+                break;
+            }
             if (inData) {
                 if (!framer.readData(cumulation, body)) {
                     break;
@@ -191,6 +221,15 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             } else {
                 cumulation.discardSomeReadBytes();
             }
+        }
+        closeIfDraining(ctx);
+    }
+
+    /** A stop was requested and no message is in hand: tell the client (RFC 5321 3.8) and hang up. */
+    private void closeIfDraining(ChannelHandlerContext ctx) {
+        if (drainRequested && !inData && !storing && !closing) {
+            write(ctx, Replies.SHUTTING_DOWN);
+            close(ctx);
         }
     }
 
@@ -342,6 +381,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void handshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent evt) {
+        metrics.tlsHandshake(evt.isSuccess() ? "ok" : "failed");
         if (!evt.isSuccess()) {
             log.info("TLS handshake failed {} client={}: {}", ctx.channel().id(), clientIp, evt.cause().toString());
             closing = true;
@@ -363,8 +403,12 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         lastCommandNanos = System.nanoTime();
         DataResult result = new DataResult(body.size(), body.tooBig(), framer.bareNewlineSeen(), framer.lineTooLong());
         Outcome o = machine.endOfData(result);
+        messages++;
+        metrics.bytesReceived(result.size());
         if (o.action() != Action.STORE) {
-            log.info("rejected message from {} size={}: {}", clientIp, result.size(), o.reply());
+            metrics.messageReplied(o.reply().code());
+            log.atInfo().setMessage("message rejected").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                    .addKeyValue("code", o.reply().code()).addKeyValue("size", result.size()).log();
             body.release();
             body = null;
         }
@@ -389,18 +433,22 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void stored(ChannelHandlerContext ctx, Envelope env, Throwable err, long started) {
         env.body().release();
         storing = false;
-        long micros = (System.nanoTime() - started) / 1000;
-        if (err == null) {
-            log.info("stored {} from=<{}> rcpts={} size={} client={} in {}us", env.queueId(), env.mailFrom(),
-                    env.recipients().size(), env.body().size(), clientIp, micros);
-        } else {
-            log.warn("not stored {} from=<{}> client={}: {}", env.queueId(), env.mailFrom(), clientIp, err.toString());
-        }
+        long nanos = System.nanoTime() - started;
+        metrics.storeLatency(nanos);
+        Outcome o = machine.stored(err == null, env.queueId());
+        metrics.messageReplied(o.reply().code());
+        LoggingEventBuilder line = (err == null ? log.atInfo().setMessage("message stored")
+                : log.atWarn().setMessage("message not stored").addKeyValue("error", err.toString()))
+                .addKeyValue("queue_id", env.queueId()).addKeyValue("conn", connId).addKeyValue("code", o.reply().code())
+                .addKeyValue("client", clientIp).addKeyValue("from", env.mailFrom())
+                .addKeyValue("rcpts", env.recipients().size()).addKeyValue("size", env.body().size())
+                .addKeyValue("store_us", nanos / 1000);
+        line.log();
         if (!ctx.channel().isActive()) {
             return;
         }
         lastCommandNanos = System.nanoTime();
-        apply(ctx, machine.stored(err == null, env.queueId()));
+        apply(ctx, o);
         ctx.flush();
         ctx.channel().config().setAutoRead(true);
         process(ctx);
@@ -442,13 +490,18 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DRAIN) {
+            drainRequested = true;
+            closeIfDraining(ctx);
+            return;
+        }
         if (evt instanceof SslHandshakeCompletionEvent hs) {
             handshakeDone(ctx, hs);
             return;
         }
         // A client waiting for its 250 is not idle: the store's own timeout answers it.
         if (evt instanceof IdleStateEvent && !storing && !validating && !closing) {
-            log.info("timeout {} client={}", ctx.channel().id(), clientIp);
+            log.atInfo().setMessage("timeout").addKeyValue("conn", connId).addKeyValue("client", clientIp).log();
             write(ctx, Replies.TIMEOUT);
             close(ctx);
             return;
@@ -474,13 +527,19 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             body.release();
             body = null;
         }
-        log.debug("disconnect {} from {}", ctx.channel().id(), clientIp);
+        if (opened) {
+            metrics.connectionClosed();
+            log.atInfo().setMessage("connection closed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                    .addKeyValue("duration_ms", (System.nanoTime() - openedAt) / 1_000_000)
+                    .addKeyValue("messages", messages).log();
+        }
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("connection {} from {} failed: {}", ctx.channel().id(), clientIp, cause.toString());
+        log.atDebug().setMessage("connection failed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                .addKeyValue("error", cause.toString()).log();
         ctx.close();
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -48,12 +49,20 @@ public final class GroupCommitter<T> implements AutoCloseable {
     private final LongAdder committed = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder batches = new LongAdder();
+    private final IntConsumer batchCommitted;
 
     /**
      * @param queueCapacity items waiting beyond this are refused at once (the client gets 451 and
      *                      retries) instead of piling up in memory while the store is slow
      */
     public GroupCommitter(String name, BatchWriter<T> writer, int maxBatch, long maxWaitMillis, int queueCapacity) {
+        this(name, writer, maxBatch, maxWaitMillis, queueCapacity, n -> { });
+    }
+
+    /** @param batchCommitted told the size of every batch committed in one transaction (for metrics) */
+    public GroupCommitter(String name, BatchWriter<T> writer, int maxBatch, long maxWaitMillis, int queueCapacity,
+                          IntConsumer batchCommitted) {
+        this.batchCommitted = batchCommitted;
         this.writer = writer;
         this.maxBatch = maxBatch;
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMillis);
@@ -136,6 +145,7 @@ public final class GroupCommitter<T> implements AutoCloseable {
             writer.write(items);
             committed.add(batch.size());
             batches.increment();
+            batchCommitted.accept(batch.size());
             for (Pending<T> p : batch) {
                 p.done().complete(null);
             }
@@ -154,6 +164,7 @@ public final class GroupCommitter<T> implements AutoCloseable {
                 writer.write(List.of(p.item()));
                 committed.increment();
                 batches.increment();
+                batchCommitted.accept(1);
                 p.done().complete(null);
             } catch (Exception e) {
                 log.warn("store write failed: {}", e.toString());

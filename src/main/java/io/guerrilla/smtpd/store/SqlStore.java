@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -50,9 +51,16 @@ public final class SqlStore implements MailStore {
     private HikariDataSource pool;
     private ScheduledExecutorService probe;
     private volatile boolean healthy;
+    private final IntConsumer batchCommitted;
     private volatile String lastProblem = "";
 
     public SqlStore(StoreConfig config) {
+        this(config, n -> { });
+    }
+
+    /** @param batchCommitted told the size of every group commit (for metrics) */
+    public SqlStore(StoreConfig config, IntConsumer batchCommitted) {
+        this.batchCommitted = batchCommitted;
         this.config = config;
         this.dialect = SqlDialect.of(config);
     }
@@ -90,7 +98,7 @@ public final class SqlStore implements MailStore {
         int count = dialect == SqlDialect.SQLITE ? 1 : config.poolSize;
         for (int i = 0; i < count; i++) {
             writers.add(new GroupCommitter<>(dialect.name().toLowerCase(Locale.ROOT) + "-writer-" + i, this::write,
-                    config.batchSize, config.batchWaitMs, config.queueCapacity));
+                    config.batchSize, config.batchWaitMs, config.queueCapacity, batchCommitted));
         }
         probe = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "store-probe");

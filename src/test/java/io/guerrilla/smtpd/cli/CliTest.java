@@ -68,6 +68,16 @@ class CliTest {
     }
 
     @Test
+    void unwritableLogFileStopsServeBeforeListening(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("c.yaml");
+        Files.writeString(dir.resolve("file"), "x");
+        Files.writeString(cfg, "listen_interface: 127.0.0.1:0\nlog_file: " + dir.resolve("file/sub.log") + "\n");
+        Result r = run("serve", "-c", cfg.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("log_file: cannot open");
+    }
+
+    @Test
     void missingConfigFile() {
         Result r = run("check-config", "-c", "/nonexistent/guerrilla.yaml");
         assertThat(r.code()).isEqualTo(2);

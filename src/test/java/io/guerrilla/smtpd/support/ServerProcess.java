@@ -85,6 +85,26 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** Waits until {@code file} contains {@code text} (a log line the server writes after an event). */
+    public void awaitLog(Path file, String text, Duration max) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file) && Files.readString(file).contains(text)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("server exited waiting for \"" + text + "\":\n" + logText());
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("no \"" + text + "\" in " + file + " after " + max + ":\n" + logText());
+    }
+
+    /** {@link #awaitLog(Path, String, Duration)} on the process's own output. */
+    public void awaitLog(String text) throws Exception {
+        awaitLog(log, text, Duration.ofSeconds(30));
+    }
+
     public int waitForExit(Duration max) throws Exception {
         if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("server still running after " + max + ":\n" + logText());

@@ -163,6 +163,25 @@ public final class SmtpClient implements AutoCloseable {
         return tls.getSession();
     }
 
+    /**
+     * One whole transaction on a new connection; returns the reply to the end of data, or the first
+     * reply that was not the expected 2xx/3xx (e.g. the 550 to RCPT).
+     */
+    public static String deliver(int port, String from, String to, String subject) throws IOException {
+        try (SmtpClient c = new SmtpClient(port)) {
+            for (String line : new String[] {null, "EHLO client.test", "MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">",
+                    "DATA"}) {
+                String r = line == null ? c.reply() : c.command(line);
+                if (r.charAt(0) != '2' && r.charAt(0) != '3') {
+                    return r;
+                }
+            }
+            String reply = c.command("From: " + from + "\r\nSubject: " + subject + "\r\n\r\nhello\r\n.");
+            c.command("QUIT");
+            return reply;
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

@@ -1,0 +1,234 @@
+package io.guerrilla.smtpd.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Accepts a go-guerrilla config ({@code goguerrilla.conf}, JSON) so its users can switch without
+ * rewriting it: its keys are translated to this project's, then bound and checked like a YAML file.
+ * Every key without an equivalent becomes a warning (in {@link GuerrillaConfig#warnings}) rather
+ * than an error, because refusing to start over, say, {@code save_workers_size} would help nobody;
+ * a listener that cannot be reproduced faithfully (implicit TLS) is left out, with a warning, rather
+ * than served in plain text.
+ */
+final class GoGuerrillaConfig {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Listener keys that mean the same here. */
+    private static final Set<String> SAME_LISTENER_KEYS = Set.of("host_name", "max_size", "timeout",
+            "listen_interface", "max_clients");
+    /** go-guerrilla (logrus) levels with no direct counterpart in Logback. */
+    /** Keys of go-guerrilla's {@code tls} object (also found directly in a server entry before 1.6). */
+    private static final Set<String> LEGACY_TLS_KEYS = Set.of("start_tls_on", "tls_always_on", "private_key_file",
+            "public_key_file", "protocols", "ciphers", "curves", "client_auth_type", "root_cas_file");
+    private static final Map<String, String> LEVELS = Map.of("fatal", "error", "panic", "error");
+    private static final Pattern GO_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+    private GoGuerrillaConfig() {
+    }
+
+    /** A {@code .json} file, or any file whose first non-blank character opens a JSON object. */
+    static boolean looksLikeOne(Path file, String text) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".json") || text.stripLeading().startsWith("{");
+    }
+
+    static GuerrillaConfig parse(String json, String source) throws ConfigException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source + ": not valid JSON: " + e.getOriginalMessage());
+        }
+        if (!(root instanceof ObjectNode in)) {
+            throw new ConfigException(source + ": a go-guerrilla config must be a JSON object");
+        }
+        List<String> warnings = new ArrayList<>();
+        ObjectNode out = translate(in, warnings, source);
+        GuerrillaConfig cfg = ConfigLoader.fromTree(out, source);
+        warnings.forEach(w -> cfg.warnings.add(source + ": " + w));
+        return cfg;
+    }
+
+    private static ObjectNode translate(ObjectNode in, List<String> warnings, String source) throws ConfigException {
+        ObjectNode out = NODES.objectNode();
+        for (Map.Entry<String, JsonNode> e : in.properties()) {
+            String key = e.getKey();
+            JsonNode v = e.getValue();
+            switch (key) {
+                case "allowed_hosts", "pid_file" -> out.set(key, v);
+                case "log_file" -> logFile(v, "log_file", out, warnings);
+                case "log_level" -> {
+                    String level = v.asText().toLowerCase(Locale.ROOT);
+                    if (LEVELS.containsKey(level)) {
+                        warnings.add("log_level: \"" + level + "\" has no equivalent, using \"" + LEVELS.get(level) + "\"");
+                        level = LEVELS.get(level);
+                    }
+                    out.put("log_level", level);
+                }
+                case "backend_config" -> backend(v, out, warnings);
+                case "servers" -> servers(v, out, warnings, source);
+                default -> warnings.add(key + ": no equivalent, ignored");
+            }
+        }
+        return out;
+    }
+
+    private static void logFile(JsonNode v, String key, ObjectNode out, List<String> warnings) {
+        String f = v.asText();
+        switch (f) {
+            case "stdout", "/dev/stdout" -> out.put("log_file", "stdout");
+            case "stderr", "/dev/stderr" -> out.put("log_file", "stderr");
+            case "off" -> warnings.add(key + ": \"off\" has no equivalent (logs go to stdout); set log_level: error to quieten them");
+            default -> out.put("log_file", f);
+        }
+    }
+
+    private static void backend(JsonNode v, ObjectNode out, List<String> warnings) {
+        if (!(v instanceof ObjectNode backend)) {
+            warnings.add("backend_config: not an object, ignored");
+            return;
+        }
+        ObjectNode store = out.putObject("store");
+        String driver = backend.path("sql_driver").asText("");
+        for (Map.Entry<String, JsonNode> e : backend.properties()) {
+            String key = "backend_config." + e.getKey();
+            JsonNode value = e.getValue();
+            switch (e.getKey()) {
+                case "gw_save_timeout" -> {
+                    Integer seconds = goDurationSeconds(value.asText());
+                    if (seconds == null) {
+                        warnings.add(key + ": \"" + value.asText() + "\" is not a duration like 30s, ignored");
+                    } else {
+                        store.put("timeout", seconds);
+                    }
+                }
+                case "sql_driver" -> {
+                    if (isSqlite(driver)) {
+                        store.put("type", "sqlite");
+                    } else {
+                        warnings.add(key + ": \"" + driver + "\" has no equivalent here, mail goes to the SQLite default");
+                    }
+                }
+                case "sql_dsn" -> {
+                    if (isSqlite(driver)) {
+                        store.put("path", sqlitePath(value.asText()));
+                    } else {
+                        warnings.add(key + ": ignored with sql_driver \"" + driver + "\"");
+                    }
+                }
+                default -> warnings.add(key + ": no equivalent, ignored");
+            }
+        }
+    }
+
+    private static void servers(JsonNode v, ObjectNode out, List<String> warnings, String source)
+            throws ConfigException {
+        if (!(v instanceof ArrayNode list)) {
+            throw new ConfigException(source + ": servers: must be a list");
+        }
+        ArrayNode servers = out.putArray("servers");
+        for (int i = 0; i < list.size(); i++) {
+            String prefix = "servers[" + i + "]";
+            if (!(list.get(i) instanceof ObjectNode in)) {
+                throw new ConfigException(source + ": " + prefix + ": must be an object");
+            }
+            if (!in.path("is_enabled").asBoolean(true)) {
+                warnings.add(prefix + ": is_enabled is false, not started");
+                continue;
+            }
+            ObjectNode server = NODES.objectNode();
+            boolean keep = true;
+            boolean legacyTls = false;
+            for (Map.Entry<String, JsonNode> e : in.properties()) {
+                String key = e.getKey();
+                if (SAME_LISTENER_KEYS.contains(key)) {
+                    server.set(key, e.getValue());
+                } else if (key.equals("is_enabled")) {
+                    continue;
+                } else if (key.equals("tls")) {
+                    keep &= tls(e.getValue(), prefix + ".tls", warnings);
+                } else if (LEGACY_TLS_KEYS.contains(key)) {
+                    // go-guerrilla before 1.6 kept the TLS keys beside the other listener keys.
+                    legacyTls = true;
+                } else if (key.equals("log_file")) {
+                    warnings.add(prefix + ".log_file: one log for all listeners here; set the top-level log_file");
+                } else {
+                    warnings.add(prefix + "." + key + ": no equivalent, ignored");
+                }
+            }
+            if (legacyTls) {
+                keep &= tls(in, prefix, warnings);
+            }
+            if (keep) {
+                servers.add(server);
+            }
+        }
+        if (servers.isEmpty()) {
+            throw new ConfigException(source + ": servers: no enabled server that can run here");
+        }
+    }
+
+    /**
+     * TLS is not served yet, so: a STARTTLS listener runs without STARTTLS (warned: senders fall
+     * back to plain text, as they do with any server not offering it), and an implicit-TLS listener
+     * is not started at all, since plain text on port 465 would only confuse clients.
+     *
+     * @return whether the listener can run
+     */
+    private static boolean tls(JsonNode tls, String prefix, List<String> warnings) {
+        if (tls.path("tls_always_on").asBoolean(false)) {
+            warnings.add(prefix + ".tls_always_on: implicit TLS has no equivalent yet; listener not started");
+            return false;
+        }
+        if (tls.path("start_tls_on").asBoolean(false)) {
+            warnings.add(prefix + ".start_tls_on: STARTTLS has no equivalent yet; listener runs without it");
+        }
+        tls.fieldNames().forEachRemaining(k -> {
+            if (LEGACY_TLS_KEYS.contains(k) && !k.equals("start_tls_on") && !k.equals("tls_always_on")) {
+                warnings.add(prefix + "." + k + ": no equivalent yet, ignored");
+            }
+        });
+        return true;
+    }
+
+    private static boolean isSqlite(String driver) {
+        return driver.equals("sqlite3") || driver.equals("sqlite");
+    }
+
+    /** go's sqlite drivers take a path or a {@code file:} URI with query options. */
+    private static String sqlitePath(String dsn) {
+        String p = dsn.startsWith("file:") ? dsn.substring(5) : dsn;
+        int q = p.indexOf('?');
+        return q < 0 ? p : p.substring(0, q);
+    }
+
+    /** Whole seconds, rounded up, of a Go duration such as "30s", "2m" or "1500ms"; null if not one. */
+    private static Integer goDurationSeconds(String s) {
+        Matcher m = GO_DURATION.matcher(s.trim());
+        if (!m.matches()) {
+            return null;
+        }
+        long n = Long.parseLong(m.group(1));
+        long millis = switch (m.group(2)) {
+            case "ms" -> n;
+            case "s" -> n * 1000;
+            case "m" -> n * 60_000;
+            default -> n * 3_600_000;
+        };
+        return (int) Math.min(Integer.MAX_VALUE, (millis + 999) / 1000);
+    }
+}

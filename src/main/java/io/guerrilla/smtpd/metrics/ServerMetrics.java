@@ -1,0 +1,76 @@
+package io.guerrilla.smtpd.metrics;
+
+/**
+ * What the server reports about its work. The SMTP handler, the stores and (once TLS lands) the TLS
+ * handler call these; the admin listener reads them. Implementations must be cheap and thread-safe:
+ * they are called on the event loop for every connection and message.
+ */
+public interface ServerMetrics {
+
+    /** A connection passed the connection limit and got a greeting. */
+    void connectionOpened();
+
+    /** A connection that {@link #connectionOpened} ended. */
+    void connectionClosed();
+
+    /**
+     * A connection was refused before its session started.
+     *
+     * @param reason a short stable label, e.g. {@code max_clients}, {@code shutting_down}
+     */
+    void connectionRejected(String reason);
+
+    /** A message's final reply: 250 when stored, else the rejection's code (451, 550, 552, ...). */
+    void messageReplied(int replyCode);
+
+    /** Octets of message content received (after dot-unstuffing), counted once per message. */
+    void bytesReceived(long octets);
+
+    /** How long the store took to commit (or fail) one message, as its client waited for it. */
+    void storeLatency(long nanos);
+
+    /** One group commit wrote this many messages in one transaction. */
+    void batchCommitted(int messages);
+
+    /**
+     * A TLS handshake finished, for the TLS handler to call.
+     *
+     * @param outcome a short stable label, e.g. {@code ok} or {@code failed}
+     */
+    void tlsHandshake(String outcome);
+
+    /** For servers run without metrics (tests, embedding). */
+    ServerMetrics NONE = new ServerMetrics() {
+        @Override
+        public void connectionOpened() {
+        }
+
+        @Override
+        public void connectionClosed() {
+        }
+
+        @Override
+        public void connectionRejected(String reason) {
+        }
+
+        @Override
+        public void messageReplied(int replyCode) {
+        }
+
+        @Override
+        public void bytesReceived(long octets) {
+        }
+
+        @Override
+        public void storeLatency(long nanos) {
+        }
+
+        @Override
+        public void batchCommitted(int messages) {
+        }
+
+        @Override
+        public void tlsHandshake(String outcome) {
+        }
+    };
+}

@@ -1,0 +1,134 @@
+package io.guerrilla.smtpd.pipeline;
+
+import io.guerrilla.smtpd.mail.Envelope;
+import io.guerrilla.smtpd.smtp.MailAddress;
+import io.guerrilla.smtpd.store.MailStore;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The pipeline and store the listeners deliver into, replaceable while they run (config reload).
+ * Each generation counts the saves it has not answered yet, so a replaced pipeline and its store
+ * are closed only after the messages already handed to them are committed (or failed) and
+ * answered; and shutdown can wait for every in-flight save.
+ */
+public final class SwappableDelivery implements Delivery, AutoCloseable {
+    private static final long POLL_MILLIS = 10;
+
+    /** One pipeline, the store it writes to, and the saves it still owes an answer for. */
+    public static final class Generation {
+        private final Pipeline pipeline;
+        private final MailStore store;
+        private final AtomicInteger inFlight = new AtomicInteger();
+
+        public Generation(Pipeline pipeline, MailStore store) {
+            this.pipeline = pipeline;
+            this.store = store;
+        }
+
+        public MailStore store() {
+            return store;
+        }
+
+        /**
+         * Waits (at most {@code max}) for the saves already given to this generation, then closes it.
+         *
+         * @return false when saves were still running at the deadline (they then fail with 451)
+         */
+        public boolean retire(Duration max) {
+            boolean drained = awaitIdle(inFlight, max);
+            close();
+            return drained;
+        }
+
+        void close() {
+            pipeline.close();
+            store.close();
+        }
+    }
+
+    private volatile Generation current;
+
+    public SwappableDelivery(Generation first) {
+        this.current = first;
+    }
+
+    public MailStore store() {
+        return current.store;
+    }
+
+    @Override
+    public boolean validatesRecipients() {
+        return current.pipeline.validatesRecipients();
+    }
+
+    @Override
+    public CompletableFuture<Boolean> validateRecipient(MailAddress rcpt) {
+        return current.pipeline.validateRecipient(rcpt);
+    }
+
+    @Override
+    public CompletableFuture<Void> save(Envelope envelope) {
+        Generation g;
+        while (true) {
+            g = current;
+            g.inFlight.incrementAndGet();
+            // A swap between reading and counting would let this save reach a generation being retired.
+            if (g == current) {
+                break;
+            }
+            g.inFlight.decrementAndGet();
+        }
+        Generation saving = g;
+        return g.pipeline.save(envelope).whenComplete((ok, err) -> saving.inFlight.decrementAndGet());
+    }
+
+    /**
+     * Makes {@code next} (already opened) take every save from now on.
+     *
+     * @return the generation replaced, for the caller to {@link Generation#retire} when convenient
+     */
+    public Generation swap(Generation next) {
+        Generation old = current;
+        current = next;
+        return old;
+    }
+
+    /** Saves handed to the current generation and not yet finished. */
+    public int inFlight() {
+        return current.inFlight.get();
+    }
+
+    /** Waits at most {@code max} for the current generation's saves; false if some were still running. */
+    public boolean awaitIdle(Duration max) {
+        return awaitIdle(current.inFlight, max);
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return current.pipeline.isHealthy();
+    }
+
+    @Override
+    public void close() {
+        current.close();
+    }
+
+    private static boolean awaitIdle(AtomicInteger inFlight, Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (inFlight.get() > 0) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return inFlight.get() == 0;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,126 @@
+package io.guerrilla.smtpd.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.guerrilla.smtpd.support.Ports;
+import io.guerrilla.smtpd.support.ServerProcess;
+import io.guerrilla.smtpd.support.SmtpClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The admin listener of the packaged server, over real HTTP. */
+class AdminIT {
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void healthReadinessMetricsAndStatsMatchTheMailSent(@TempDir Path dir) throws Exception {
+        int port = Ports.free();
+        int admin = Ports.free();
+        Path cfg = dir.resolve("g.yaml");
+        Files.writeString(cfg, "listen_interface: 127.0.0.1:" + port + "\nallowed_hosts: [m.test]\nmax_size: 2000\n"
+                + "store:\n  path: data/mail.db\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
+        try (ServerProcess server = ServerProcess.start(dir, port, "serve", "-c", cfg.toString())) {
+            String base = "http://127.0.0.1:" + admin;
+            assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
+            assertThat(get(base + "/readyz").statusCode()).isEqualTo(200);
+            assertThat(get(base + "/nothing-here").statusCode()).isEqualTo(404);
+            HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(post.statusCode()).isEqualTo(405);
+
+            String before = get(base + "/metrics").body();
+            for (int i = 0; i < 3; i++) {
+                assertThat(SmtpClient.deliver(port, "a@b.test", "n" + i + "@m.test", "metrics " + i)).startsWith("250 2.0.0");
+            }
+            try (SmtpClient big = new SmtpClient(port)) {
+                big.reply();
+                big.command("EHLO big.test");
+                big.command("MAIL FROM:<a@b.test>");
+                big.command("RCPT TO:<big@m.test>");
+                big.command("DATA");
+                assertThat(big.command("Subject: big\r\n\r\n" + "x".repeat(900) + "\r\n" + "y".repeat(900) + "\r\n"
+                        + "z".repeat(900) + "\r\n.")).startsWith("552 5.3.4");
+            }
+            String after = get(base + "/metrics").body();
+
+            assertThat(value(after, "guerrilla_messages_total{code=\"250\",outcome=\"accepted\"}")
+                    - value(before, "guerrilla_messages_total{code=\"250\",outcome=\"accepted\"}")).isEqualTo(3);
+            assertThat(value(after, "guerrilla_messages_total{code=\"552\",outcome=\"rejected\"}")).isEqualTo(1);
+            assertThat(value(after, "guerrilla_store_latency_seconds_count")
+                    - value(before, "guerrilla_store_latency_seconds_count")).isEqualTo(3);
+            assertThat(value(after, "guerrilla_store_batch_size_sum")
+                    - value(before, "guerrilla_store_batch_size_sum")).isEqualTo(3);
+            assertThat(value(after, "guerrilla_connections_total")
+                    - value(before, "guerrilla_connections_total")).isEqualTo(4);
+            assertThat(value(after, "guerrilla_received_bytes_total")
+                    - value(before, "guerrilla_received_bytes_total")).isGreaterThan(2700);
+            assertThat(after).contains("guerrilla_store_latency_seconds_bucket{le=");
+
+            JsonNode stats = new ObjectMapper().readTree(get(base + "/api/stats").body());
+            assertThat(stats.get("messages_accepted").asLong()).isEqualTo(3);
+            assertThat(stats.get("messages_rejected").get("552").asLong()).isEqualTo(1);
+            assertThat(stats.get("listeners").get(0).asText()).isEqualTo("127.0.0.1:" + port);
+            assertThat(stats.get("draining").asBoolean()).isFalse();
+
+            // Unreachable store: readiness fails, liveness does not.
+            Path db = dir.resolve("data/mail.db");
+            Files.delete(db);
+            Files.createDirectory(db);
+            assertThat(get(base + "/readyz").statusCode()).isEqualTo(503);
+            assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void tooManyConnectionsAreCountedByReason(@TempDir Path dir) throws Exception {
+        int port = Ports.free();
+        int admin = Ports.free();
+        Path cfg = dir.resolve("g.yaml");
+        Files.writeString(cfg, "listen_interface: 127.0.0.1:" + port + "\nallowed_hosts: [m.test]\nmax_clients: 1\n"
+                + "store:\n  path: data/mail.db\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
+        try (ServerProcess server = ServerProcess.start(dir, port, "serve", "-c", cfg.toString());
+             SmtpClient first = firstOfOne(port)) {
+            try (SmtpClient second = new SmtpClient(port)) {
+                assertThat(second.reply()).startsWith("421 4.7.0");
+            }
+            assertThat(value(get("http://127.0.0.1:" + admin + "/metrics").body(),
+                    "guerrilla_connections_rejected_total{reason=\"max_clients\"}")).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    /** The start-up probe's connection may still count for a moment against max_clients: 1. */
+    private static SmtpClient firstOfOne(int port) throws Exception {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            SmtpClient c = new SmtpClient(port);
+            if (c.reply().startsWith("220")) {
+                return c;
+            }
+            c.close();
+            Thread.sleep(100);
+        }
+        throw new AssertionError("never got a 220 on " + port);
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The sample's value, 0 when absent (Micrometer creates tagged series on first use). */
+    static double value(String exposition, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(exposition);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+}
