@@ -25,4 +25,10 @@ public final class Limits {
     public static final int STORE_BATCH_SIZE = 256;
     /** Messages waiting for the store before new ones get 451: bounds memory when the store is slow. */
     public static final int STORE_QUEUE_CAPACITY = 4096;
+    /**
+     * Octets of one message kept in memory before it moves to a temporary file: most mail (text, HTML,
+     * small attachments) never touches the disk, while memory stays bounded by max_clients x 1 MiB
+     * however large the messages are.
+     */
+    public static final long SPILL_THRESHOLD = 1024 * 1024;
 }

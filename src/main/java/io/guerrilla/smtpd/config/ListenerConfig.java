@@ -3,6 +3,8 @@ package io.guerrilla.smtpd.config;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
@@ -25,6 +27,9 @@ public class ListenerConfig {
     public int timeout = Limits.TIMEOUT_SECONDS;
     /** "normalize" (store bare CR/LF as CRLF, Postfix 3.9's default) or "reject" (550 5.6.0). */
     public String bareNewline = "normalize";
+    public long spillThreshold = Limits.SPILL_THRESHOLD;
+    /** Where bodies above spill_threshold are written while they are received; empty: the JVM's temp directory. */
+    public String spillDirectory = "";
 
     /** Adds each problem as "prefix + key: what is wrong". */
     void validateListener(String prefix, List<String> errors) {
@@ -56,6 +61,10 @@ public class ListenerConfig {
         positive(errors, prefix + "timeout", timeout);
         if (!List.of("normalize", "reject").contains(lower(bareNewline))) {
             errors.add(prefix + "bare_newline: must be \"normalize\" or \"reject\"");
+        }
+        positive(errors, prefix + "spill_threshold", spillThreshold);
+        if (spillDirectory == null || !spillDirectory.isEmpty() && !Files.isDirectory(Path.of(spillDirectory))) {
+            errors.add(prefix + "spill_directory: must name an existing directory");
         }
     }
 

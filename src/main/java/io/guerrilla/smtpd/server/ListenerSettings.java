@@ -7,19 +7,21 @@ import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.smtp.AllowedHosts;
 import io.guerrilla.smtpd.smtp.SessionPolicy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
 /** What one listener needs from the config, resolved and checked. */
 public record ListenerSettings(HostPort address, SessionPolicy policy, int maxClients, Duration idleTimeout,
                                Duration storeTimeout, int maxCommandLine, int maxDataLine,
-                               BareNewlinePolicy bareNewline) {
+                               BareNewlinePolicy bareNewline, long spillThreshold, Path spillDirectory) {
 
     public static ListenerSettings from(ListenerConfig c, StoreConfig store) {
         SessionPolicy policy = new SessionPolicy(c.hostName, new AllowedHosts(c.allowedHosts), c.maxSize,
                 c.maxRecipients, c.maxBadCommands);
         return new ListenerSettings(HostPort.parse(c.listenInterface), policy, c.maxClients,
                 Duration.ofSeconds(c.timeout), Duration.ofSeconds(store.timeout), c.maxCommandLineLength,
-                c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)));
+                c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)),
+                c.spillThreshold, Path.of(c.spillDirectory.isEmpty() ? System.getProperty("java.io.tmpdir") : c.spillDirectory));
     }
 }

@@ -131,7 +131,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         switch (o.action()) {
             case START_DATA -> {
-                body = new MessageBody(ctx.alloc(), settings.policy().maxMessageSize());
+                body = new MessageBody(ctx.alloc(), settings.policy().maxMessageSize(), settings.spillThreshold(),
+                        settings.spillDirectory());
                 framer.startData();
                 inData = true;
             }

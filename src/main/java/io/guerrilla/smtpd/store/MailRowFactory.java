@@ -5,41 +5,65 @@ import io.guerrilla.smtpd.mail.HeaderExtractor;
 import io.guerrilla.smtpd.mail.MessageHeaders;
 import io.guerrilla.smtpd.mail.TraceHeaders;
 import io.guerrilla.smtpd.smtp.MailAddress;
-import io.netty.buffer.ByteBuf;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 
-/** Turns an envelope into its {@code new_mail} rows: one per recipient, headers parsed once. */
+/**
+ * Turns an envelope into its {@code new_mail} rows: one per recipient, headers parsed once. Rows are
+ * built one at a time as they are written, because each holds its own copy of the message: a writer
+ * that binds one row, executes it and drops it never holds more than one copy, whatever the size of
+ * the message or the number of its recipients.
+ */
 public final class MailRowFactory {
     private static final DateTimeFormatter SQL_DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+    /** The largest array a JVM allocates; a row's mail column is one array. */
+    private static final int MAX_ROW_BYTES = Integer.MAX_VALUE - 8;
+
+    /** A message with its headers parsed, ready to give each recipient's row. */
+    public record Parsed(Envelope env, MessageHeaders headers, String date) {
+    }
 
     private MailRowFactory() {
     }
 
-    public static List<MailRow> rows(Envelope env) {
-        ByteBuf content = env.body().content();
-        byte[] body = new byte[content.readableBytes()];
-        content.getBytes(content.readerIndex(), body);
-        MessageHeaders h = HeaderExtractor.extract(body, 0, body.length);
-        String date = SQL_DATE.format(env.receivedAt());
-        List<MailRow> rows = new ArrayList<>(env.recipients().size());
-        for (MailAddress rcpt : env.recipients()) {
-            byte[] trace = TraceHeaders.forRecipient(env, rcpt);
-            byte[] mail = new byte[trace.length + body.length];
-            System.arraycopy(trace, 0, mail, 0, trace.length);
-            System.arraycopy(body, 0, mail, trace.length, body.length);
-            rows.add(new MailRow(date, h.from(), canonical(rcpt), h.subject(), MailRow.BODY_RAW, h.charset(), mail, 0f,
-                    hash(env.queueId(), rcpt), h.contentType(), rcpt.toString(), h.hasAttachment(),
-                    env.clientIp(), h.messageId(), h.replyTo(), h.sender(), env.mailFrom().toString(), env.tls()));
+    /** Parses the header section, reading no more of the body than that. */
+    public static Parsed parse(Envelope env) {
+        try (InputStream in = env.body().openStream()) {
+            return new Parsed(env, HeaderExtractor.extract(in), SQL_DATE.format(env.receivedAt()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return rows;
+    }
+
+    /** The row of one recipient, with the message read from the body into it (the only copy made). */
+    public static MailRow row(Parsed m, MailAddress rcpt) {
+        Envelope env = m.env();
+        MessageHeaders h = m.headers();
+        byte[] trace = TraceHeaders.forRecipient(env, rcpt);
+        long size = env.body().size();
+        if (trace.length + size > MAX_ROW_BYTES) {
+            throw new UncheckedIOException(new IOException("message of " + size + " octets does not fit in one row"));
+        }
+        byte[] mail = new byte[trace.length + (int) size];
+        System.arraycopy(trace, 0, mail, 0, trace.length);
+        try (InputStream in = env.body().openStream()) {
+            if (in.readNBytes(mail, trace.length, (int) size) != size) {
+                throw new IOException("message body shorter than the " + size + " octets received");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new MailRow(m.date(), h.from(), canonical(rcpt), h.subject(), MailRow.BODY_RAW, h.charset(), mail, 0f,
+                hash(env.queueId(), rcpt), h.contentType(), rcpt.toString(), h.hasAttachment(),
+                env.clientIp(), h.messageId(), h.replyTo(), h.sender(), env.mailFrom().toString(), env.tls());
     }
 
     /** The address front ends search by: domains are case-insensitive, local parts are kept as sent. */

@@ -1,6 +1,7 @@
 package io.guerrilla.smtpd.store;
 
 import io.guerrilla.smtpd.mail.Envelope;
+import io.guerrilla.smtpd.smtp.MailAddress;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +72,7 @@ public final class SqliteStore implements MailStore {
     private final long maxWaitMillis;
     private final int queueCapacity;
     private Connection connection;
-    private GroupCommitter<List<MailRow>> committer;
+    private GroupCommitter<MailRowFactory.Parsed> committer;
 
     /**
      * @param synchronous SQLite's synchronous pragma: FULL fsyncs the WAL at every commit, so a 250 survives
@@ -118,25 +119,23 @@ public final class SqliteStore implements MailStore {
 
     @Override
     public CompletableFuture<Void> save(Envelope env) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return MailRowFactory.rows(env);
-            } finally {
-                env.body().release();
-            }
-        }, processing).thenCompose(committer::submit);
+        CompletableFuture<Void> saved = CompletableFuture.supplyAsync(() -> MailRowFactory.parse(env), processing)
+                .thenCompose(committer::submit);
+        // The writer reads the body while binding, so it is released only once the commit is over.
+        saved.whenComplete((ok, err) -> env.body().release());
+        return saved;
     }
 
-    private void write(List<List<MailRow>> messages) throws SQLException {
+    /** Binds and executes row by row rather than in a JDBC batch, which would hold every row's copy at once. */
+    private void write(List<MailRowFactory.Parsed> messages) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(INSERT);
              PreparedStatement count = connection.prepareStatement(COUNT)) {
-            for (List<MailRow> rows : messages) {
-                for (MailRow row : rows) {
-                    bind(insert, row);
-                    insert.addBatch();
+            for (MailRowFactory.Parsed m : messages) {
+                for (MailAddress rcpt : m.env().recipients()) {
+                    bind(insert, MailRowFactory.row(m, rcpt));
+                    insert.executeUpdate();
                 }
             }
-            insert.executeBatch();
             count.setInt(1, messages.size());
             count.executeUpdate();
             connection.commit();
