@@ -8,6 +8,7 @@ durably comes to doing nothing at all.
 """
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import resource
@@ -109,10 +110,15 @@ class Sink:
 class Guerrillad:
     name = "guerrillad"
 
-    def __init__(self, scratch, config, java_opts, tag):
+    def __init__(self, scratch, config, java_opts, tag, overrides=None):
         self.port = free_port()
         with open(config) as f:
             cfg = yaml.safe_load(f) or {}
+        for key, value in (overrides or {}).items():
+            if isinstance(value, dict):
+                cfg.setdefault(key, {}).update(value)
+            else:
+                cfg[key] = value
         cfg["listen_interface"] = f"127.0.0.1:{self.port}"
         store = cfg.setdefault("store", {})
         self.store = store
@@ -254,6 +260,89 @@ def run_idle(server, count, per_process=9000):
             "kib_per_connection": (rss1 - rss0) / max(opened, 1), "load": load_average()}
 
 
+MIB = 1024 * 1024
+
+
+def large_block():
+    """1 MiB of 64-octet lines, every 50th starting with a dot: the content and its dot-stuffed wire form."""
+    lines = [(("." if i % 50 == 0 else "") + f"line {i:06d} ").ljust(62, "x").encode() + b"\r\n" for i in range(16384)]
+    content = b"".join(lines)
+    wire = b"".join(b"." + l if l.startswith(b".") else l for l in lines)
+    return content, wire
+
+
+async def send_large(port, mib, block):
+    """Sends one message of mib MiB (plus a header line) streaming; returns its queue id, octets and md5."""
+    content, wire = block
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+
+    async def command(line):
+        w.write(line + b"\r\n")
+        await w.drain()
+        while True:
+            reply = await r.readuntil(b"\r\n")
+            if reply[3:4] == b" ":
+                return reply.decode().strip()
+
+    await r.readuntil(b"\r\n")
+    await command(b"EHLO large.bench.test")
+    header = f"Subject: large {mib} MiB\r\n\r\n".encode()
+    size = len(header) + mib * len(content)
+    for line in (f"MAIL FROM:<{FROM}> SIZE={size}".encode(), f"RCPT TO:<{TO}>".encode(), b"DATA"):
+        reply = await command(line)
+        if not reply.startswith(("250", "354")):
+            w.close()
+            return {"reply": reply, "size": size}
+    digest = hashlib.md5(header)
+    w.write(header)
+    for _ in range(mib):
+        w.write(wire)
+        digest.update(content)
+        await w.drain()
+    reply = await command(b".")
+    await command(b"QUIT")
+    w.close()
+    return {"reply": reply, "size": size, "md5": digest.hexdigest(),
+            "queue_id": reply.rsplit(" ", 1)[-1] if reply.startswith("250") else None}
+
+
+def stored_md5(server, queue_id, size):
+    """md5 of the last size octets of the stored mail column: the body after the prepended trace headers."""
+    row_hash = hashlib.md5(queue_id.encode() + b"\0" + TO.encode()).hexdigest()
+    kind = server.store.get("type", "sqlite")
+    if kind != "sqlite":
+        return None  # verified by SQL in the network stores' own clients once they exist
+    with sqlite3.connect(server.store["path"]) as db:
+        row = db.execute("select mail from new_mail where hash = ?", (row_hash,)).fetchone()
+    return None if row is None else hashlib.md5(row[0][-size:]).hexdigest()
+
+
+def run_large(server, sizes_mib, concurrent):
+    """Each entry of sizes_mib is sent alone, then concurrent messages of the last size at once."""
+    block = large_block()
+    pid = server.proc.pid
+    results = []
+
+    async def batch(sizes):
+        return await asyncio.gather(*(send_large(server.port, m, block) for m in sizes))
+
+    for sizes in [[m] for m in sizes_mib[:-1]] + [[sizes_mib[-1]] * concurrent]:
+        reset_peak_rss(pid)
+        start = time.monotonic()
+        sent = asyncio.run(batch(sizes))
+        elapsed = time.monotonic() - start
+        ok = [s for s in sent if s.get("queue_id")]
+        matched = sum(1 for s in ok if stored_md5(server, s["queue_id"], s["size"]) == s["md5"])
+        results.append({"messages": len(sizes), "mib_each": sizes[0], "stored_250": len(ok), "md5_match": matched,
+                        "replies": sorted({s["reply"].split(": queued")[0][:120] for s in sent}), "seconds": elapsed,
+                        "peak_rss_mib": proc_status_kib(pid, "VmHWM") / 1024, "alive": server.proc.poll() is None})
+    with open(server.log.name) as f:
+        lines = f.readlines()
+    failures = sorted({line.split(": ", 1)[-1].strip()[:200] for line in lines if "store write failed" in line})
+    return {"runs": results, "out_of_memory_errors_logged": sum(1 for line in lines if "OutOfMemoryError" in line),
+            "store_failures": failures}
+
+
 def median(results, key):
     values = [r[key] for r in results if r[key] is not None]
     return statistics.median(values) if values else None
@@ -263,9 +352,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--config", default=os.path.join(HERE, "bench.yaml"), help="guerrillad config to bench")
     p.add_argument("--reps", type=int, default=3, help="measured repetitions per scenario (median reported)")
-    p.add_argument("--scenarios", default="reuse-4k,large-100k,conn-per-msg-4k,idle",
-                   help="comma-separated: " + ", ".join(LOAD) + ", idle")
+    p.add_argument("--scenarios", default="reuse-4k,large-100k,conn-per-msg-4k,idle,large-messages",
+                   help="comma-separated: " + ", ".join(LOAD) + ", idle, large-messages")
     p.add_argument("--idle", default="5000,20000", help="idle connection counts")
+    p.add_argument("--large", default="1024,50", help="large-messages: MiB of each single message, the last"
+                   " also sent --large-concurrent times at once")
+    p.add_argument("--large-concurrent", type=int, default=20)
     p.add_argument("--java-opts", default=os.environ.get("JAVA_OPTS", ""), help="JVM flags for guerrillad")
     p.add_argument("--json", help="also write all results to this file")
     p.add_argument("--idle-client", nargs=2, type=int, metavar=("PORT", "N"), help=argparse.SUPPRESS)
@@ -281,6 +373,24 @@ def main():
     scenarios = args.scenarios.split(",")
     try:
         for scenario in scenarios:
+            if scenario == "large-messages":
+                sizes = [int(m) for m in args.large.split(",")]
+                # max_size admits the largest; the store timeout gives a 1 GiB commit time to finish.
+                server = Guerrillad(scratch, args.config, f"-Xmx256m {args.java_opts}", "large",
+                                    {"max_size": max(sizes) * MIB + MIB, "store": {"timeout": 300}})
+                try:
+                    row = run_large(server, sizes, args.large_concurrent)
+                finally:
+                    server.stop()
+                out["scenarios"]["large-messages"] = row
+                for r in row["runs"]:
+                    print(f"large-messages (JAVA_OPTS -Xmx256m {args.java_opts}): {r['messages']} x {r['mib_each']} MiB:"
+                          f" 250 for {r['stored_250']}, stored md5 matches {r['md5_match']}/{r['messages']},"
+                          f" {r['seconds']:.1f} s, peak RSS {r['peak_rss_mib']:.0f} MiB, server alive {r['alive']},"
+                          f" replies {r['replies']}", flush=True)
+                print(f"large-messages: OutOfMemoryError lines in the server log: {row['out_of_memory_errors_logged']};"
+                      f" store failures: {row['store_failures']}", flush=True)
+                continue
             if scenario == "idle":
                 for count in (int(c) for c in args.idle.split(",")):
                     row = {}

@@ -52,7 +52,13 @@ public final class MailRowFactory {
         if (trace.length + size > MAX_ROW_BYTES) {
             throw new UncheckedIOException(new IOException("message of " + size + " octets does not fit in one row"));
         }
-        byte[] mail = new byte[trace.length + (int) size];
+        byte[] mail;
+        try {
+            mail = new byte[trace.length + (int) size];
+        } catch (OutOfMemoryError e) {
+            // Only this one array can be this large: failing it alone leaves the heap as it was.
+            throw new UncheckedIOException(new IOException("message of " + size + " octets does not fit in the heap"));
+        }
         System.arraycopy(trace, 0, mail, 0, trace.length);
         try (InputStream in = env.body().openStream()) {
             if (in.readNBytes(mail, trace.length, (int) size) != size) {
