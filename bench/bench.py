@@ -66,6 +66,27 @@ def proc_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
 
 
+def thread_cpu_seconds(pid):
+    """CPU seconds per thread group (event loops, store writer, JIT, GC...), to see where time goes."""
+    groups = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return groups
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        group = ("event-loop" if name.startswith("multiThreadIoEv") else "jit" if "Compiler" in name
+                 else "gc" if name.startswith(("GC ", "G1 ")) else name)
+        groups[group] = groups.get(group, 0) + (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return groups
+
+
 def proc_status_kib(pid, key):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -199,12 +220,16 @@ def run_load(server, scenario, reps):
         rows_before = server.rows()
         reset_peak_rss(pid)
         cpu0 = proc_cpu_seconds(pid)
+        threads0 = thread_cpu_seconds(pid)
         elapsed = smtp_source(server.port, flags, messages)
         cpu = proc_cpu_seconds(pid) - cpu0
+        threads = {k: round((v - threads0.get(k, 0)) / messages * 1000, 3)
+                   for k, v in thread_cpu_seconds(pid).items() if v - threads0.get(k, 0) > 0}
         rows_after = server.rows()
         results.append({
             "msgs_per_s": messages / elapsed,
             "cpu_s_per_1000": cpu / messages * 1000,
+            "thread_cpu_s_per_1000": threads,
             "peak_rss_mib": proc_status_kib(pid, "VmHWM") / 1024,
             "sent": messages,
             "stored": None if rows_after is None else rows_after - rows_before,
@@ -243,7 +268,7 @@ def run_idle(server, count, per_process=9000):
     pid = server.proc.pid
     time.sleep(1)
     rss0 = proc_status_kib(pid, "VmRSS")
-    clients, opened, failed = [], 0, []
+    clients, opened, failed, steps = [], 0, [], []
     for n in [per_process] * (count // per_process) + ([count % per_process] if count % per_process else []):
         clients.append(subprocess.Popen([sys.executable, __file__, "--idle-client", str(server.port), str(n)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -251,14 +276,20 @@ def run_idle(server, count, per_process=9000):
         report = json.loads(clients[-1].stdout.readline() or '{"opened": 0, "failed": ["client died"]}')
         opened += report["opened"]
         failed += report["failed"]
+        time.sleep(1)
+        steps.append((opened, proc_status_kib(pid, "VmRSS")))
     time.sleep(2)  # let the server finish the handshakes it has queued
     rss1 = proc_status_kib(pid, "VmRSS")
+    # Growth between the first and the last step: per-connection cost without the one-off growth
+    # (heap expansion, pools) that the first thousands of connections trigger.
+    marginal = (rss1 - steps[0][1]) / (opened - steps[0][0]) if opened > steps[0][0] else None
     for c in clients:
         c.stdin.close()
         c.wait()
     return {"connections": opened, "failed": failed,
             "rss_before_mib": rss0 / 1024, "rss_after_mib": rss1 / 1024,
-            "kib_per_connection": (rss1 - rss0) / max(opened, 1), "load": load_average()}
+            "kib_per_connection": (rss1 - rss0) / max(opened, 1), "marginal_kib_per_connection": marginal,
+            "load": load_average()}
 
 
 MIB = 1024 * 1024
@@ -406,7 +437,10 @@ def main():
                     s, g = row["smtp-sink"], row["guerrillad"]
                     print(f"idle-{count}: smtp-sink {s['kib_per_connection']:.1f} KiB/conn ({s['connections']} open);"
                           f" guerrillad {g['kib_per_connection']:.1f} KiB/conn ({g['connections']} open,"
-                          f" RSS {g['rss_before_mib']:.0f}->{g['rss_after_mib']:.0f} MiB) load {g['load']}"
+                          f" RSS {g['rss_before_mib']:.0f}->{g['rss_after_mib']:.0f} MiB"
+                          + (f", marginal {g['marginal_kib_per_connection']:.1f} KiB/conn after the first"
+                             f" {9000} connections" if g["marginal_kib_per_connection"] is not None else "")
+                          + f") load {g['load']}"
                           + (f" FAILED {g['failed']}" if g["failed"] else ""), flush=True)
                 continue
             row = {}
@@ -427,6 +461,7 @@ def main():
                   f" cpu {median(g, 'cpu_s_per_1000'):.3f} s/1000 msgs, peak RSS {median(g, 'peak_rss_mib'):.0f} MiB,"
                   f" stored/sent {stored}/{sent}{'' if stored == sent else ' MISMATCH'};"
                   f" runs {[round(r['msgs_per_s']) for r in g]} vs sink {[round(r['msgs_per_s']) for r in s]};"
+                  f" cpu s/1000 by thread (last run) {g[-1]['thread_cpu_s_per_1000']};"
                   f" load {g[-1]['load']}", flush=True)
     finally:
         if args.json:
