@@ -14,33 +14,56 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
- * Turns an envelope into its {@code new_mail} rows: one per recipient, headers parsed once. Rows are
- * built one at a time as they are written, because each holds its own copy of the message: a writer
- * that binds one row, executes it and drops it never holds more than one copy, whatever the size of
- * the message or the number of its recipients.
+ * Turns an envelope into its {@code new_mail} rows: one per recipient, headers parsed once. Each row
+ * holds its own copy of the message, so rows of large messages are built one at a time as they are
+ * written: a writer that binds one row, executes it and drops it never holds more than one copy,
+ * whatever the size of the message or the number of its recipients. Rows of small messages are
+ * built ahead, on the thread that parses, to keep that work off the single writer thread.
  */
 public final class MailRowFactory {
     private static final DateTimeFormatter SQL_DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
     /** The largest array a JVM allocates; a row's mail column is one array. */
     private static final int MAX_ROW_BYTES = Integer.MAX_VALUE - 8;
+    /** Octets of all of a message's rows together up to which they are built ahead of the writer. */
+    private static final long ROWS_AHEAD_MAX_BYTES = 1024 * 1024;
 
-    /** A message with its headers parsed, ready to give each recipient's row. */
-    public record Parsed(Envelope env, MessageHeaders headers, String date) {
+    /**
+     * A message with its headers parsed, ready to give each recipient's row.
+     *
+     * @param built the rows, when they were built ahead; null when they are built as they are written
+     */
+    public record Parsed(Envelope env, MessageHeaders headers, String date, List<MailRow> built) {
+        /** The rows in recipient order, each built when it is reached unless built ahead. */
+        public Iterable<MailRow> rows() {
+            if (built != null) {
+                return built;
+            }
+            return () -> env.recipients().stream().map(rcpt -> row(this, rcpt)).iterator();
+        }
     }
 
     private MailRowFactory() {
     }
 
-    /** Parses the header section, reading no more of the body than that. */
+    /** Parses the header section, and builds the rows too when they are small and the body in memory. */
     public static Parsed parse(Envelope env) {
+        Parsed lazy;
         try (InputStream in = env.body().openStream()) {
-            return new Parsed(env, HeaderExtractor.extract(in), SQL_DATE.format(env.receivedAt()));
+            lazy = new Parsed(env, HeaderExtractor.extract(in), SQL_DATE.format(env.receivedAt()), null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (env.body().spilled() || env.body().size() * env.recipients().size() > ROWS_AHEAD_MAX_BYTES) {
+            return lazy;
+        }
+        List<MailRow> rows = new ArrayList<>(env.recipients().size());
+        lazy.rows().forEach(rows::add);
+        return new Parsed(env, lazy.headers(), lazy.date(), rows);
     }
 
     /** The row of one recipient, with the message read from the body into it (the only copy made). */

@@ -1,7 +1,6 @@
 package io.guerrilla.smtpd.store;
 
 import io.guerrilla.smtpd.mail.Envelope;
-import io.guerrilla.smtpd.smtp.MailAddress;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +79,9 @@ public final class SqliteStore implements MailStore {
     private final long maxWaitMillis;
     private final int queueCapacity;
     private Connection connection;
+    /** Prepared once, not per batch, where it showed in the writer's profile; prepared again after a failure. */
+    private PreparedStatement insert;
+    private PreparedStatement count;
     private GroupCommitter<MailRowFactory.Parsed> committer;
 
     /**
@@ -137,11 +139,14 @@ public final class SqliteStore implements MailStore {
 
     /** Binds and executes row by row rather than in a JDBC batch, which would hold every row's copy at once. */
     private void write(List<MailRowFactory.Parsed> messages) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(INSERT);
-             PreparedStatement count = connection.prepareStatement(COUNT)) {
+        try {
+            if (insert == null) {
+                insert = connection.prepareStatement(INSERT);
+                count = connection.prepareStatement(COUNT);
+            }
             for (MailRowFactory.Parsed m : messages) {
-                for (MailAddress rcpt : m.env().recipients()) {
-                    bind(insert, MailRowFactory.row(m, rcpt));
+                for (MailRow row : m.rows()) {
+                    bind(insert, row);
                     insert.executeUpdate();
                 }
             }
@@ -154,8 +159,24 @@ public final class SqliteStore implements MailStore {
             } catch (SQLException rollbackFailure) {
                 e.addSuppressed(rollbackFailure);
             }
+            closeStatements();
             throw e;
         }
+    }
+
+    /** A statement that failed (say, its table went away) may not recover: the next batch prepares anew. */
+    private void closeStatements() {
+        for (PreparedStatement ps : new PreparedStatement[] {insert, count}) {
+            try {
+                if (ps != null) {
+                    ps.close();
+                }
+            } catch (SQLException ignored) {
+                // Only its handle is freed here; nothing of the failed batch was committed.
+            }
+        }
+        insert = null;
+        count = null;
     }
 
     static void bind(PreparedStatement ps, MailRow r) throws SQLException {
@@ -186,6 +207,7 @@ public final class SqliteStore implements MailStore {
         }
         if (connection != null) {
             try {
+                // Closes its statements too.
                 connection.close();
             } catch (SQLException ignored) {
                 // Closing after the last commit: nothing acknowledged depends on it.
