@@ -150,7 +150,10 @@ class Guerrillad:
         with open(self.config_path, "w") as f:
             yaml.safe_dump(cfg, f)
         self.log = open(os.path.join(scratch, f"{tag}.log"), "w")
-        env = dict(os.environ, JAVA_OPTS=java_opts)
+        # No JAVA_OPTS at all when none are given, so bin/guerrillad's default applies as shipped.
+        env = {k: v for k, v in os.environ.items() if k != "JAVA_OPTS"}
+        if java_opts.strip():
+            env["JAVA_OPTS"] = java_opts
         self.proc = subprocess.Popen([os.path.join(ROOT, "bin", "guerrillad"), "serve", "-c", self.config_path],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env, preexec_fn=raise_nofile)
         wait_port(self.port, self.proc)
