@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Bodies above spill_threshold go through a temporary file and are stored byte for byte. */
+/** Bodies above spill_threshold go through a temporary file and are stored byte for byte; what follows a body waits its turn. */
 class SpilledBodyTest {
 
     /** Lines of varied content, dot-stuffed where a line starts with a dot, as a client would send them. */
@@ -82,6 +82,46 @@ class SpilledBodyTest {
             }
             byte[] mail = (byte[]) server.rows().get(0).get("mail");
             assertThat(Arrays.copyOfRange(mail, mail.length - m[1].length, mail.length)).isEqualTo(m[1]);
+        }
+    }
+
+    @Test
+    void spillFileThatCannotBeWrittenAnswers451AndKeepsTheSessionInSync() throws Exception {
+        Path spill = Files.createTempDirectory("spill");
+        try (TestServer server = TestServer.start(cfg -> {
+            cfg.spillThreshold = 1024;
+            cfg.spillDirectory = spill.toString();
+        }); SmtpClient c = new SmtpClient(server.port())) {
+            Files.delete(spill);
+            c.reply();
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<s@remote.test>");
+            c.command("RCPT TO:<a@example.com>");
+            assertThat(c.command("DATA")).startsWith("354");
+            c.send(message(200)[0]);
+            assertThat(c.reply()).isEqualTo("451 4.3.0 Error: message not stored, try again later");
+            assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
+            assertThat(server.rows()).isEmpty();
+        }
+    }
+
+    /** Commands sent right behind the end of data wait, beyond the read-ahead bound too, and none is lost. */
+    @Test
+    void commandsPipelinedBehindTheMessageAreAllAnswered() throws Exception {
+        try (TestServer server = TestServer.start(); SmtpClient c = new SmtpClient(server.port())) {
+            c.reply();
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<s@remote.test>");
+            c.command("RCPT TO:<a@example.com>");
+            assertThat(c.command("DATA")).startsWith("354");
+            int noops = 12_000; // 72,000 octets: more than the 64 KiB read while a message is stored
+            c.send(new String(message(50)[0], StandardCharsets.US_ASCII) + "NOOP\r\n".repeat(noops) + "QUIT\r\n");
+            assertThat(c.reply()).startsWith("250 2.0.0 Ok: queued as");
+            for (int i = 0; i < noops; i++) {
+                assertThat(c.reply()).as("NOOP %d", i).isEqualTo("250 2.0.0 Ok");
+            }
+            assertThat(c.reply()).isEqualTo("221 2.0.0 Bye");
+            assertThat(server.rows()).hasSize(1);
         }
     }
 }
