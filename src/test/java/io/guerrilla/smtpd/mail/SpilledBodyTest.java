@@ -34,6 +34,15 @@ class SpilledBodyTest {
         return new byte[][] {wire.toByteArray(), content.toByteArray()};
     }
 
+    /** Greeting to 354 for one recipient, a@example.com. */
+    private static void startData(SmtpClient c) throws Exception {
+        c.reply();
+        c.command("EHLO client.test");
+        assertThat(c.command("MAIL FROM:<s@remote.test>")).startsWith("250");
+        assertThat(c.command("RCPT TO:<a@example.com>")).startsWith("250");
+        assertThat(c.command("DATA")).startsWith("354");
+    }
+
     @Test
     void largeBodyIsStoredExactlyAndLeavesNoFile() throws Exception {
         Path spill = Files.createTempDirectory("spill");
@@ -72,11 +81,7 @@ class SpilledBodyTest {
         try (TestServer server = TestServer.start(cfg -> cfg.spillDirectory = spill.toString())) {
             byte[][] m = message(50);
             try (SmtpClient c = new SmtpClient(server.port())) {
-                c.reply();
-                c.command("EHLO client.test");
-                c.command("MAIL FROM:<s@remote.test>");
-                c.command("RCPT TO:<a@example.com>");
-                assertThat(c.command("DATA")).startsWith("354");
+                startData(c);
                 c.send(m[0]);
                 assertThat(c.reply()).startsWith("250 2.0.0");
             }
@@ -93,11 +98,7 @@ class SpilledBodyTest {
             cfg.spillDirectory = spill.toString();
         }); SmtpClient c = new SmtpClient(server.port())) {
             Files.delete(spill);
-            c.reply();
-            c.command("EHLO client.test");
-            c.command("MAIL FROM:<s@remote.test>");
-            c.command("RCPT TO:<a@example.com>");
-            assertThat(c.command("DATA")).startsWith("354");
+            startData(c);
             c.send(message(200)[0]);
             assertThat(c.reply()).isEqualTo("451 4.3.0 Error: message not stored, try again later");
             assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
@@ -109,11 +110,7 @@ class SpilledBodyTest {
     @Test
     void commandsPipelinedBehindTheMessageAreAllAnswered() throws Exception {
         try (TestServer server = TestServer.start(); SmtpClient c = new SmtpClient(server.port())) {
-            c.reply();
-            c.command("EHLO client.test");
-            c.command("MAIL FROM:<s@remote.test>");
-            c.command("RCPT TO:<a@example.com>");
-            assertThat(c.command("DATA")).startsWith("354");
+            startData(c);
             int noops = 12_000; // 72,000 octets: more than the 64 KiB read while a message is stored
             c.send(new String(message(50)[0], StandardCharsets.US_ASCII) + "NOOP\r\n".repeat(noops) + "QUIT\r\n");
             assertThat(c.reply()).startsWith("250 2.0.0 Ok: queued as");
