@@ -148,6 +148,8 @@ public final class SqliteStore implements MailStore {
                 for (MailRow row : m.rows()) {
                     bind(insert, row);
                     insert.executeUpdate();
+                    // The statement outlives the batch: it must not keep the last row's copy alive.
+                    insert.clearParameters();
                 }
             }
             count.setInt(1, messages.size());
