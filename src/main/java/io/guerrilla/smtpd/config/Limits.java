@@ -71,4 +71,10 @@ public final class Limits {
      * save waits longer than that, and well inside systemd's default TimeoutStopSec (90 s).
      */
     public static final int SHUTDOWN_TIMEOUT_SECONDS = STORE_TIMEOUT_SECONDS;
+    /**
+     * Octets of one message kept in memory before it moves to a temporary file: most mail (text, HTML,
+     * small attachments) never touches the disk, while memory stays bounded by max_clients x 1 MiB
+     * however large the messages are.
+     */
+    public static final long SPILL_THRESHOLD = 1024 * 1024;
 }

@@ -3,6 +3,8 @@ package io.guerrilla.smtpd.config;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
@@ -38,6 +40,9 @@ public class ListenerConfig {
     public int proxyProtocolTimeout = Limits.PROXY_PROTOCOL_TIMEOUT_SECONDS;
     /** Clients allowed to use XCLIENT (Postfix) to say on whose behalf they connect. */
     public List<String> xclientTrusted = List.of();
+    public long spillThreshold = Limits.SPILL_THRESHOLD;
+    /** Where bodies above spill_threshold are written while they are received; empty: the JVM's temp directory. */
+    public String spillDirectory = "";
 
     /** Adds each problem as "prefix + key: what is wrong". */
     void validateListener(String prefix, List<String> errors) {
@@ -72,6 +77,14 @@ public class ListenerConfig {
         }
         validateAbuseLimits(prefix, errors);
         validateTrust(prefix, errors);
+        validateSpill(prefix, errors);
+    }
+
+    private void validateSpill(String prefix, List<String> errors) {
+        positive(errors, prefix + "spill_threshold", spillThreshold);
+        if (spillDirectory == null || !spillDirectory.isEmpty() && !Files.isDirectory(Path.of(spillDirectory))) {
+            errors.add(prefix + "spill_directory: must name an existing directory");
+        }
     }
 
     private void validateAbuseLimits(String prefix, List<String> errors) {

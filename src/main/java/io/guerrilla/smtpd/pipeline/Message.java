@@ -53,7 +53,7 @@ public final class Message {
      */
     public byte[] content() {
         if (content == null) {
-            try (InputStream in = envelope.body().newInputStream()) {
+            try (InputStream in = envelope.body().openStream()) {
                 content = in.readAllBytes();
             } catch (IOException e) {
                 throw new UncheckedIOException("reading the received message", e);

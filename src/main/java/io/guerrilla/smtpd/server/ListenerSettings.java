@@ -7,6 +7,7 @@ import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.smtp.AllowedHosts;
 import io.guerrilla.smtpd.smtp.SessionPolicy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -19,7 +20,8 @@ public record ListenerSettings(HostPort address, SessionPolicy policy, int maxCl
                                Duration storeTimeout, int maxCommandLine, int maxDataLine,
                                BareNewlinePolicy bareNewline, int maxConnectionsPerIp, int connectionRatePerIp,
                                int minDataRate, Duration minDataRateWindow,
-                               TlsSettings tls, ClientTrust trust) {
+                               TlsSettings tls, ClientTrust trust,
+                               long spillThreshold, Path spillDirectory) {
 
     public static ListenerSettings from(ListenerConfig c, StoreConfig store) {
         SessionPolicy policy = new SessionPolicy(c.hostName, new AllowedHosts(c.allowedHosts), c.maxSize,
@@ -28,6 +30,7 @@ public record ListenerSettings(HostPort address, SessionPolicy policy, int maxCl
                 Duration.ofSeconds(c.timeout), Duration.ofSeconds(store.timeout), c.maxCommandLineLength,
                 c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)),
                 c.maxConnectionsPerIp, c.connectionRatePerIp, c.minDataRate, Duration.ofSeconds(c.minDataRateWindow),
-                TlsSettings.from(c.tls), ClientTrust.from(c));
+                TlsSettings.from(c.tls), ClientTrust.from(c),
+                c.spillThreshold, Path.of(c.spillDirectory.isEmpty() ? System.getProperty("java.io.tmpdir") : c.spillDirectory));
     }
 }

@@ -44,9 +44,10 @@ import java.util.function.BooleanSupplier;
  * channel's event loop; the only slow work, storing, is handed to the {@link Pipeline} and its result
  * comes back to the event loop.
  *
- * <p>While a message is being stored the handler stops reading (autoRead off) and parses nothing
- * more, so a client cannot have a second message in flight nor make the server buffer without bound;
- * pipelined commands already read wait in the cumulation buffer and are handled after the 250.
+ * <p>While a message is being stored the handler parses nothing more, and stops reading (autoRead off)
+ * once the client has sent {@link #MAX_READ_AHEAD_WHILE_STORING} octets ahead, so a client cannot
+ * have a second message in flight nor make the server buffer without bound; pipelined commands
+ * already read wait in the cumulation buffer and are handled after the 250.
  * Replies are written as commands are handled and flushed when the input is drained, so a pipelined
  * group (RFC 2920) costs one write.
  *
@@ -61,6 +62,12 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
     /** Fired by {@link SmtpServer#drain}: finish the message in hand, then 421 4.3.2 and close. */
     static final Object DRAIN = new Object();
+    /**
+     * Octets a client may send ahead while its message is being stored before the connection stops
+     * reading. Reading is paused only then, not for every message: a client that waits for its 250,
+     * as almost all do, costs no epoll_ctl calls to switch reading off and on again.
+     */
+    static final int MAX_READ_AHEAD_WHILE_STORING = 64 * 1024;
 
     private final ListenerSettings settings;
     private final Delivery pipeline;
@@ -175,6 +182,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         bytesThisWindow += in.readableBytes();
         cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
+        if (storing && cumulation.readableBytes() > MAX_READ_AHEAD_WHILE_STORING) {
+            ctx.channel().config().setAutoRead(false);
+        }
         process(ctx);
     }
 
@@ -264,14 +274,16 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         switch (o.action()) {
             case START_DATA -> {
-                body = new MessageBody(ctx.alloc(), settings.policy().maxMessageSize());
+                body = new MessageBody(ctx.alloc(), settings.policy().maxMessageSize(), settings.spillThreshold(),
+                        settings.spillDirectory());
                 framer.startData();
                 inData = true;
                 startDataRateCheck(ctx);
             }
             case READ_CHUNK -> {
                 if (machine.chunkAccepted() && body == null) {
-                    body = new MessageBody(ctx.alloc(), settings.policy().maxMessageSize());
+                    body = new MessageBody(ctx.alloc(), settings.policy().maxMessageSize(), settings.spillThreshold(),
+                            settings.spillDirectory());
                 }
                 framer.startChunk(machine.chunkSize());
                 inChunk = true;
@@ -417,7 +429,6 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private void startStore(ChannelHandlerContext ctx) {
         storing = true;
-        ctx.channel().config().setAutoRead(false);
         MessageBody b = body;
         body = null;
         Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), machine.clientAddress(),

@@ -142,10 +142,13 @@ public final class GroupCommitter<T> implements AutoCloseable {
 
     private void commit(List<Pending<T>> batch, List<T> items) {
         try {
+            long started = System.nanoTime();
             writer.write(items);
             committed.add(batch.size());
             batches.increment();
             batchCommitted.accept(batch.size());
+            // Says whether group commit groups: under load a commit should carry many items.
+            log.debug("committed {} in {}us", batch.size(), (System.nanoTime() - started) / 1000);
             for (Pending<T> p : batch) {
                 p.done().complete(null);
             }

@@ -51,6 +51,12 @@ public final class SqlStore implements MailStore {
     private HikariDataSource pool;
     private ScheduledExecutorService probe;
     private volatile boolean healthy;
+    /**
+     * WAL pages before SQLite checkpoints. Its default of 1,000 checkpoints (and fsyncs the database
+     * file) every ~900 messages of 4 KiB; 10,000 does it ten times less often for a WAL of at most
+     * ~40 MiB, and measured 13% more messages/s (bench/RESULTS.md).
+     */
+    static final int SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
     private final IntConsumer batchCommitted;
     private volatile String lastProblem = "";
 
@@ -129,6 +135,7 @@ public final class SqlStore implements MailStore {
             h.addDataSourceProperty("journal_mode", "WAL");
             h.addDataSourceProperty("synchronous", config.synchronous.toUpperCase(Locale.ROOT));
             h.addDataSourceProperty("busy_timeout", "5000");
+            h.setConnectionInitSql("PRAGMA wal_autocheckpoint=" + SQLITE_WAL_AUTOCHECKPOINT_PAGES);
         } else {
             h.setUsername(config.user);
             h.setPassword(config.password);

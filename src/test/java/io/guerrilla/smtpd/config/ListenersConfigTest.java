@@ -54,6 +54,13 @@ class ListenersConfigTest {
     }
 
     @Test
+    void spillSettingsAreChecked() {
+        assertThatThrownBy(() -> ConfigLoader.parse("spill_threshold: 0\nspill_directory: /no/such/dir\n", "test"))
+                .hasMessageContaining("spill_threshold: must be greater than 0")
+                .hasMessageContaining("spill_directory: must name an existing directory");
+    }
+
+    @Test
     void everyListenerServesWithItsOwnPolicy(@TempDir Path dir) throws Exception {
         GuerrillaConfig c = ConfigLoader.parse("""
                 allowed_hosts: [example.com]
