@@ -245,9 +245,9 @@ public final class Daemon implements AutoCloseable {
         return draining;
     }
 
-    /** Ready for mail: not stopping, and the store and every service the pipeline writes to answered at their last attempt. */
+    /** Ready for mail: not stopping, and the store answers a query now; blocks, so not on an event loop. */
     public boolean isReady() {
-        return !draining && isHealthy();
+        return !draining && delivery != null && delivery.ping();
     }
 
     /** Cheap (no I/O): whether the store and every service the pipeline writes to were reachable at the last attempt. */

@@ -111,6 +111,12 @@ public final class SwappableDelivery implements Delivery, AutoCloseable {
         return current.pipeline.isHealthy();
     }
 
+    /** Readiness: every service answered its last attempt and the store answers a query now (blocks). */
+    public boolean ping() {
+        Generation g = current;
+        return g.pipeline.isHealthy() && g.store.ping();
+    }
+
     @Override
     public void close() {
         current.close();

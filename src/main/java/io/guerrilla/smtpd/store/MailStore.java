@@ -32,6 +32,9 @@ public interface MailStore extends AutoCloseable {
     /** Cheap (no I/O): whether the last write or reconnect attempt succeeded; for readiness checks. */
     boolean isHealthy();
 
+    /** Asks the database now whether it takes queries (readiness); blocks, so call it off the event loop. */
+    boolean ping();
+
     /** Counters for metrics; cheap (no I/O). */
     StoreStats stats();
 
