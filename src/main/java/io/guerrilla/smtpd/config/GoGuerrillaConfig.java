@@ -20,9 +20,7 @@ import java.util.regex.Pattern;
  * Accepts a go-guerrilla config ({@code goguerrilla.conf}, JSON) so its users can switch without
  * rewriting it: its keys are translated to this project's, then bound and checked like a YAML file.
  * Every key without an equivalent becomes a warning (in {@link GuerrillaConfig#warnings}) rather
- * than an error, because refusing to start over, say, {@code save_workers_size} would help nobody;
- * a listener that cannot be reproduced faithfully (implicit TLS) is left out, with a warning, rather
- * than served in plain text.
+ * than an error, because refusing to start over, say, {@code save_workers_size} would help nobody.
  */
 final class GoGuerrillaConfig {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,6 +33,8 @@ final class GoGuerrillaConfig {
     private static final Set<String> LEGACY_TLS_KEYS = Set.of("start_tls_on", "tls_always_on", "private_key_file",
             "public_key_file", "protocols", "ciphers", "curves", "client_auth_type", "root_cas_file");
     private static final Map<String, String> LEVELS = Map.of("fatal", "error", "panic", "error");
+    /** go-guerrilla's protocol names for the versions offered here (older ones are refused, RFC 8996). */
+    private static final Map<String, String> GO_TLS_PROTOCOLS = Map.of("tls1.2", "TLSv1.2", "tls1.3", "TLSv1.3");
     private static final Pattern GO_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
     private GoGuerrillaConfig() {
@@ -151,7 +151,6 @@ final class GoGuerrillaConfig {
                 continue;
             }
             ObjectNode server = NODES.objectNode();
-            boolean keep = true;
             boolean legacyTls = false;
             for (Map.Entry<String, JsonNode> e : in.properties()) {
                 String key = e.getKey();
@@ -160,7 +159,7 @@ final class GoGuerrillaConfig {
                 } else if (key.equals("is_enabled")) {
                     continue;
                 } else if (key.equals("tls")) {
-                    keep &= tls(e.getValue(), prefix + ".tls", warnings);
+                    tls(e.getValue(), server, prefix + ".tls", warnings);
                 } else if (LEGACY_TLS_KEYS.contains(key)) {
                     // go-guerrilla before 1.6 kept the TLS keys beside the other listener keys.
                     legacyTls = true;
@@ -171,11 +170,9 @@ final class GoGuerrillaConfig {
                 }
             }
             if (legacyTls) {
-                keep &= tls(in, prefix, warnings);
+                tls(in, server, prefix, warnings);
             }
-            if (keep) {
-                servers.add(server);
-            }
+            servers.add(server);
         }
         if (servers.isEmpty()) {
             throw new ConfigException(source + ": servers: no enabled server that can run here");
@@ -183,26 +180,47 @@ final class GoGuerrillaConfig {
     }
 
     /**
-     * TLS is not served yet, so: a STARTTLS listener runs without STARTTLS (warned: senders fall
-     * back to plain text, as they do with any server not offering it), and an implicit-TLS listener
-     * is not started at all, since plain text on port 465 would only confuse clients.
-     *
-     * @return whether the listener can run
+     * go-guerrilla's TLS keys onto {@code tls:}: start_tls_on and tls_always_on are STARTTLS and
+     * implicit TLS, the key files keep their roles, and protocols ("tls1.2") become JDK names. Go
+     * cipher suite and curve names do not match the JDK's and client certificates are not asked
+     * for, so those keys are warned about and the JDK defaults apply.
      */
-    private static boolean tls(JsonNode tls, String prefix, List<String> warnings) {
-        if (tls.path("tls_always_on").asBoolean(false)) {
-            warnings.add(prefix + ".tls_always_on: implicit TLS has no equivalent yet; listener not started");
-            return false;
-        }
-        if (tls.path("start_tls_on").asBoolean(false)) {
-            warnings.add(prefix + ".start_tls_on: STARTTLS has no equivalent yet; listener runs without it");
-        }
+    private static void tls(JsonNode tls, ObjectNode server, String prefix, List<String> warnings) {
+        ObjectNode out = NODES.objectNode();
         tls.fieldNames().forEachRemaining(k -> {
-            if (LEGACY_TLS_KEYS.contains(k) && !k.equals("start_tls_on") && !k.equals("tls_always_on")) {
-                warnings.add(prefix + "." + k + ": no equivalent yet, ignored");
+            JsonNode v = tls.get(k);
+            switch (k) {
+                case "start_tls_on" -> out.put("start_tls", v.asBoolean(false));
+                case "tls_always_on" -> out.put("implicit", v.asBoolean(false));
+                case "private_key_file" -> out.put("key_file", v.asText());
+                case "public_key_file" -> out.put("cert_file", v.asText());
+                case "protocols" -> {
+                    ArrayNode names = out.putArray("protocols");
+                    for (JsonNode p : v) {
+                        String name = GO_TLS_PROTOCOLS.get(p.asText().toLowerCase(Locale.ROOT));
+                        if (name == null) {
+                            warnings.add(prefix + ".protocols: \"" + p.asText() + "\" is not offered here (TLS 1.2 and 1.3 only)");
+                        } else {
+                            names.add(name);
+                        }
+                    }
+                    if (names.isEmpty()) {
+                        out.remove("protocols");
+                    }
+                }
+                default -> {
+                    if (LEGACY_TLS_KEYS.contains(k)) {
+                        warnings.add(prefix + "." + k + ": no equivalent, the JDK's defaults apply");
+                    }
+                }
             }
         });
-        return true;
+        if (out.path("start_tls").asBoolean(false) && out.path("implicit").asBoolean(false)) {
+            out.put("start_tls", false);
+        }
+        if (out.path("start_tls").asBoolean(false) || out.path("implicit").asBoolean(false)) {
+            server.set("tls", out);
+        }
     }
 
     private static boolean isSqlite(String driver) {

@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.config;
 
+import io.guerrilla.smtpd.support.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,9 +41,10 @@ class GoGuerrillaConfigTest {
                         "tls" : {
                             "start_tls_on":true,
                             "tls_always_on":false,
-                            "private_key_file":"/path/to/test.com.key",
-                            "public_key_file":"/path/to/test.com.crt",
-                            "protocols" : ["tls1.3"]
+                            "private_key_file":"KEY",
+                            "public_key_file":"CERT",
+                            "protocols" : ["tls1.0", "tls1.3"],
+                            "curves": ["P256"]
                         }
                     },
                     {
@@ -55,7 +57,7 @@ class GoGuerrillaConfigTest {
                         "is_enabled" : true,
                         "host_name":"smtps.test.com",
                         "listen_interface":"127.0.0.1:4650",
-                        "tls" : { "tls_always_on": true }
+                        "tls" : { "tls_always_on": true, "private_key_file":"KEY", "public_key_file":"CERT" }
                     }
                 ]
             }
@@ -64,7 +66,7 @@ class GoGuerrillaConfigTest {
     @Test
     void sampleMapsOntoTheSameSettings(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("goguerrilla.conf.json");
-        Files.writeString(f, SAMPLE);
+        Files.writeString(f, SAMPLE.replace("KEY", TestCertificates.keyFile()).replace("CERT", TestCertificates.certFile()));
         GuerrillaConfig c = ConfigLoader.load(f);
 
         assertThat(c.logFile).isEqualTo("stderr");
@@ -73,8 +75,15 @@ class GoGuerrillaConfigTest {
         assertThat(c.store.path).isEqualTo("/var/lib/mail.db");
         assertThat(c.store.timeout).isEqualTo(30);
         List<ListenerConfig> listeners = c.listeners();
-        assertThat(listeners).hasSize(1);
+        assertThat(listeners).hasSize(2);
         ListenerConfig l = listeners.get(0);
+        assertThat(l.tls.startTls).isTrue();
+        assertThat(l.tls.implicit).isFalse();
+        assertThat(l.tls.certFile).isEqualTo(TestCertificates.certFile());
+        assertThat(l.tls.keyFile).isEqualTo(TestCertificates.keyFile());
+        assertThat(l.tls.protocols).containsExactly("TLSv1.3");
+        assertThat(listeners.get(1).tls.implicit).isTrue();
+        assertThat(listeners.get(1).listenInterface).isEqualTo("127.0.0.1:4650");
         assertThat(l.listenInterface).isEqualTo("127.0.0.1:25");
         assertThat(l.hostName).isEqualTo("mail.test.com");
         assertThat(l.maxSize).isEqualTo(1_000_000);
@@ -85,11 +94,10 @@ class GoGuerrillaConfigTest {
         assertThat(c.warnings).anySatisfy(w -> assertThat(w).contains("backend_config.save_process: no equivalent"));
         assertThat(c.warnings).anySatisfy(w -> assertThat(w).contains("backend_config.save_workers_size"));
         assertThat(c.warnings).anySatisfy(w -> assertThat(w).contains("servers[0].log_file"));
-        assertThat(c.warnings).anySatisfy(w -> assertThat(w).contains("servers[0].tls.start_tls_on"));
-        assertThat(c.warnings).anySatisfy(w -> assertThat(w).contains("servers[0].tls.protocols"));
+        assertThat(c.warnings).anySatisfy(w -> assertThat(w).contains("servers[0].tls.protocols: \"tls1.0\""));
+        assertThat(c.warnings).anySatisfy(w -> assertThat(w).contains("servers[0].tls.curves"));
+        assertThat(c.warnings).noneSatisfy(w -> assertThat(w).contains("start_tls_on"));
         assertThat(c.warnings).anySatisfy(w -> assertThat(w).contains("servers[1]: is_enabled is false"));
-        assertThat(c.warnings).anySatisfy(w -> assertThat(w).contains("servers[2].tls.tls_always_on")
-                .contains("not started"));
         assertThat(c.warnings).noneSatisfy(w -> assertThat(w).contains("max_size"));
     }
 
