@@ -2,11 +2,15 @@ package io.guerrilla.smtpd.config;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.guerrilla.smtpd.smtp.Extension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * One SMTP listener's settings. At the top level of the config these keys describe the single
@@ -40,6 +44,8 @@ public class ListenerConfig {
     public int proxyProtocolTimeout = Limits.PROXY_PROTOCOL_TIMEOUT_SECONDS;
     /** Clients allowed to use XCLIENT (Postfix) to say on whose behalf they connect. */
     public List<String> xclientTrusted = List.of();
+    /** ESMTP extensions not to offer (e.g. [CHUNKING, BINARYMIME]); empty: all of them. */
+    public List<String> disabledExtensions = List.of();
     public long spillThreshold = Limits.SPILL_THRESHOLD;
     /** Where bodies above spill_threshold are written while they are received; empty: the JVM's temp directory. */
     public String spillDirectory = "";
@@ -78,6 +84,32 @@ public class ListenerConfig {
         validateAbuseLimits(prefix, errors);
         validateTrust(prefix, errors);
         validateSpill(prefix, errors);
+        validateExtensions(prefix, errors);
+    }
+
+    private void validateExtensions(String prefix, List<String> errors) {
+        if (disabledExtensions == null) {
+            errors.add(prefix + "disabled_extensions: must be a list");
+            return;
+        }
+        for (String name : disabledExtensions) {
+            if (Extension.byKeyword(name).isEmpty()) {
+                errors.add(prefix + "disabled_extensions: unknown extension \"" + name + "\" (known: "
+                        + Arrays.toString(Extension.values()) + ")");
+            }
+        }
+        if (enabledExtensions().contains(Extension.BINARYMIME) && !enabledExtensions().contains(Extension.CHUNKING)) {
+            errors.add(prefix + "disabled_extensions: BINARYMIME needs CHUNKING (RFC 3030 3); disable both");
+        }
+    }
+
+    /** The extensions to offer: all but those in disabled_extensions. */
+    public Set<Extension> enabledExtensions() {
+        Set<Extension> on = EnumSet.allOf(Extension.class);
+        if (disabledExtensions != null) {
+            disabledExtensions.forEach(n -> Extension.byKeyword(n).ifPresent(on::remove));
+        }
+        return on;
     }
 
     private void validateSpill(String prefix, List<String> errors) {

@@ -25,7 +25,7 @@ public record ListenerSettings(HostPort address, SessionPolicy policy, int maxCl
 
     public static ListenerSettings from(ListenerConfig c, StoreConfig store) {
         SessionPolicy policy = new SessionPolicy(c.hostName, new AllowedHosts(c.allowedHosts), c.maxSize,
-                c.maxRecipients, c.maxBadCommands, c.maxMessagesPerConnection);
+                c.maxRecipients, c.maxBadCommands, c.maxMessagesPerConnection, c.enabledExtensions());
         return new ListenerSettings(HostPort.parse(c.listenInterface), policy, c.maxClients,
                 Duration.ofSeconds(c.timeout), Duration.ofSeconds(store.timeout), c.maxCommandLineLength,
                 c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)),

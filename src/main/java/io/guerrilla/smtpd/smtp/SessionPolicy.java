@@ -1,5 +1,8 @@
 package io.guerrilla.smtpd.smtp;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
  * What one listener allows a session to do. Immutable so that a config reload can swap it without
  * locking; a session keeps the policy it started with until its next transaction.
@@ -13,5 +16,20 @@ package io.guerrilla.smtpd.smtp;
  * @param maxMessagesPerConnection messages one connection may send; the next MAIL gets 421 and close
  */
 public record SessionPolicy(String hostName, AllowedHosts allowedHosts, long maxMessageSize,
-                            int maxRecipients, int maxBadCommands, int maxMessagesPerConnection) {
+                            int maxRecipients, int maxBadCommands, int maxMessagesPerConnection,
+                            Set<Extension> extensions) {
+    public SessionPolicy {
+        extensions = extensions.isEmpty() ? EnumSet.noneOf(Extension.class) : EnumSet.copyOf(extensions);
+    }
+
+    /** Every optional extension enabled. */
+    public SessionPolicy(String hostName, AllowedHosts allowedHosts, long maxMessageSize, int maxRecipients,
+                         int maxBadCommands, int maxMessagesPerConnection) {
+        this(hostName, allowedHosts, maxMessageSize, maxRecipients, maxBadCommands, maxMessagesPerConnection,
+                EnumSet.allOf(Extension.class));
+    }
+
+    public boolean enabled(Extension e) {
+        return extensions.contains(e);
+    }
 }

@@ -158,6 +158,11 @@ public final class SessionStateMachine {
     }
 
     private Outcome bdat(SmtpCommand cmd) {
+        // Not offered, so not read as a chunk: the bytes that follow are taken as commands, as by
+        // any server without CHUNKING; a client that sends BDAT unasked is broken anyway.
+        if (!policy.enabled(Extension.CHUNKING)) {
+            return syntaxError(Replies.NOT_IMPLEMENTED);
+        }
         String[] words = cmd.argument().trim().split(" +");
         long size = parseSize(words[0]);
         if (size < 0 || words.length > 2 || (words.length == 2 && !words[1].equalsIgnoreCase("LAST"))) {
@@ -199,15 +204,14 @@ public final class SessionStateMachine {
     }
 
     private Reply ehloReply() {
-        List<String> lines = new ArrayList<>(List.of(
-                policy.hostName(),
-                "SIZE " + policy.maxMessageSize(),
-                "PIPELINING",
-                "8BITMIME",
-                "SMTPUTF8",
-                "ENHANCEDSTATUSCODES",
-                "CHUNKING",
-                "BINARYMIME"));
+        List<String> lines = new ArrayList<>();
+        lines.add(policy.hostName());
+        for (Extension e : Extension.values()) {
+            if (policy.enabled(e)) {
+                lines.add(e == Extension.SIZE ? "SIZE " + policy.maxMessageSize() : e.keyword());
+            }
+        }
+        lines.add("ENHANCEDSTATUSCODES");
         lines.addAll(connectionExtensions());
         return new Reply(250, null, lines);
     }
@@ -315,6 +319,9 @@ public final class SessionStateMachine {
         for (Map.Entry<String, String> p : params.entrySet()) {
             switch (p.getKey()) {
                 case "SIZE" -> {
+                    if (!policy.enabled(Extension.SIZE)) {
+                        return Outcome.reply(Replies.UNSUPPORTED_PARAMETER);
+                    }
                     long declared = parseSize(p.getValue());
                     if (declared < 0) {
                         return syntaxError(Replies.BAD_SIZE_PARAMETER);
@@ -330,8 +337,16 @@ public final class SessionStateMachine {
                         return syntaxError(Replies.BAD_BODY_PARAMETER);
                     }
                     binary = v.equalsIgnoreCase("BINARYMIME");
+                    // RFC 1652 / RFC 3030: a BODY value is only valid when its extension was offered.
+                    if ((binary && !policy.enabled(Extension.BINARYMIME))
+                            || (v.equalsIgnoreCase("8BITMIME") && !policy.enabled(Extension.EIGHT_BIT_MIME))) {
+                        return Outcome.reply(Replies.UNSUPPORTED_PARAMETER);
+                    }
                 }
                 case "SMTPUTF8" -> {
+                    if (!policy.enabled(Extension.SMTPUTF8)) {
+                        return Outcome.reply(Replies.UNSUPPORTED_PARAMETER);
+                    }
                     if (p.getValue() != null) {
                         return syntaxError(Replies.UNSUPPORTED_PARAMETER);
                     }

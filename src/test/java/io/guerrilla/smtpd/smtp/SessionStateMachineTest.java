@@ -45,8 +45,9 @@ class SessionStateMachineTest {
         Outcome o = cmd("EHLO client.example");
         assertThat(o.reply().code()).isEqualTo(250);
         assertThat(o.reply().lines()).containsExactly("mx.test", "SIZE 1000", "PIPELINING", "8BITMIME", "SMTPUTF8",
-                "ENHANCEDSTATUSCODES", "CHUNKING", "BINARYMIME");
-        assertThat(new String(o.reply().wire())).startsWith("250-mx.test\r\n250-SIZE 1000\r\n").endsWith("250 BINARYMIME\r\n");
+                "CHUNKING", "BINARYMIME", "ENHANCEDSTATUSCODES");
+        assertThat(new String(o.reply().wire())).startsWith("250-mx.test\r\n250-SIZE 1000\r\n")
+                .endsWith("250 ENHANCEDSTATUSCODES\r\n");
         assertThat(sm.state()).isEqualTo(SessionStateMachine.State.GREETED);
     }
 
