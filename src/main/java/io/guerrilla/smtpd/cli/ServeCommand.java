@@ -68,6 +68,13 @@ final class ServeCommand implements Callable<Integer> {
         Path wantedPidFile = pidFileFlag != null ? pidFileFlag : config.pidFile.isBlank() ? null : Path.of(config.pidFile);
         // Set only once written: a second instance that fails to start must not remove the first one's.
         Path pidFile = null;
+        // Signals only queue work: reloads and the stop then run one at a time on this thread. The
+        // handlers go in before anything listens, so a signal sent as soon as the port answers is
+        // never met by the JVM's default action (exit) instead.
+        BlockingQueue<String> signals = new LinkedBlockingQueue<>();
+        for (String name : new String[] {"TERM", "INT", "HUP", "USR1"}) {
+            Signal.handle(new Signal(name), sig -> signals.add(sig.getName()));
+        }
         try {
             daemon.start();
             if (config.admin.enabled()) {
@@ -91,11 +98,6 @@ final class ServeCommand implements Callable<Integer> {
             return Main.EXIT_RUNTIME;
         }
 
-        // Signals only queue work: reloads and the stop then run one at a time on this thread.
-        BlockingQueue<String> signals = new LinkedBlockingQueue<>();
-        for (String name : new String[] {"TERM", "INT", "HUP", "USR1"}) {
-            Signal.handle(new Signal(name), sig -> signals.add(sig.getName()));
-        }
         while (true) {
             String sig = signals.take();
             if (sig.equals("HUP")) {

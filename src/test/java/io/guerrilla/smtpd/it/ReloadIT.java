@@ -95,7 +95,6 @@ class ReloadIT {
                     + "log_level: warn\nservers:\n  - listen_interface: 127.0.0.1:" + second + "\n");
             server.signal("HUP");
             server.awaitLog("config reloaded");
-            long opened = server.logText().lines().filter(l -> l.contains("connection opened")).count();
 
             assertThat(SmtpClient.deliver(second, "a@b.test", "new@r.test", "on added listener")).startsWith("250 2.0.0");
             assertThat(Ports.refused(first)).as("removed listener stops accepting").isTrue();
@@ -105,8 +104,10 @@ class ReloadIT {
             assertThat(onFirst.command("DATA")).startsWith("354");
             assertThat(onFirst.command("Subject: x\r\n\r\nbody\r\n.")).startsWith("250 2.0.0");
             assertThat(recipients(dir.resolve("data/mail.db"))).containsExactlyInAnyOrder("new@r.test", "old@r.test");
-            assertThat(server.logText().lines().filter(l -> l.contains("connection opened")).count())
-                    .as("log_level: warn applies after the reload").isEqualTo(opened);
+            String log = server.logText();
+            // The async appender keeps order, so whatever follows the reload line was logged after it.
+            assertThat(log.substring(log.indexOf("config reloaded"))).as("log_level: warn applies after the reload")
+                    .doesNotContain("connection opened");
         }
     }
 
