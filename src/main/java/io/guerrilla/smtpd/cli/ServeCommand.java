@@ -12,6 +12,7 @@ import io.guerrilla.smtpd.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,7 +74,11 @@ final class ServeCommand implements Callable<Integer> {
         // never met by the JVM's default action (exit) instead.
         BlockingQueue<String> signals = new LinkedBlockingQueue<>();
         for (String name : new String[] {"TERM", "INT", "HUP", "USR1"}) {
-            Signal.handle(new Signal(name), sig -> signals.add(sig.getName()));
+            // A signal ignored by whoever started us (nohup ignores HUP) stays ignored: the JVM
+            // will not take it over, so say so rather than let a reload silently do nothing.
+            if (Signal.handle(new Signal(name), sig -> signals.add(sig.getName())) == SignalHandler.SIG_IGN) {
+                log.warn("SIG{} was ignored when this process started (nohup?) and stays ignored", name);
+            }
         }
         try {
             daemon.start();
