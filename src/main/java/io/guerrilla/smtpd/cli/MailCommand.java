@@ -40,21 +40,14 @@ final class MailCommand implements Runnable {
 
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            try (MailReader reader = MailReader.open(options.load().store)) {
+            return withReader(spec, options, (reader, out) -> {
                 out.printf("%-8s %-19s %-30s %-30s %s%n", "ID", "DATE (UTC)", "FROM", "TO", "SUBJECT");
                 for (StoredMail m : reader.list(to, limit)) {
                     out.printf("%-8d %-19s %-30s %-30s %s%n", m.id(), m.date(), m.from(), m.to(), m.subject());
                 }
                 out.flush();
                 return 0;
-            } catch (ConfigException e) {
-                spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
-                return Main.EXIT_USAGE;
-            } catch (StoreException | SQLException e) {
-                spec.commandLine().getErr().println("guerrillad: " + e.getMessage());
-                return Main.EXIT_RUNTIME;
-            }
+            });
         }
     }
 
@@ -71,8 +64,7 @@ final class MailCommand implements Runnable {
 
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            try (MailReader reader = MailReader.open(options.load().store)) {
+            return withReader(spec, options, (reader, out) -> {
                 Optional<StoredMail> found = reader.get(id);
                 if (found.isEmpty()) {
                     spec.commandLine().getErr().println("guerrillad: no mail with id " + id);
@@ -90,13 +82,25 @@ final class MailCommand implements Runnable {
                 }
                 out.flush();
                 return 0;
-            } catch (ConfigException e) {
-                spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
-                return Main.EXIT_USAGE;
-            } catch (StoreException | SQLException e) {
-                spec.commandLine().getErr().println("guerrillad: " + e.getMessage());
-                return Main.EXIT_RUNTIME;
-            }
+            });
+        }
+    }
+
+    /** What a mail subcommand does with the configured store open. */
+    interface ReaderAction {
+        int run(MailReader reader, PrintWriter out) throws SQLException;
+    }
+
+    /** Opens the configured store, runs the action, and turns failures into the CLI's exit codes. */
+    static int withReader(CommandLine.Model.CommandSpec spec, ConfigOptions options, ReaderAction action) {
+        try (MailReader reader = MailReader.open(options.load().store)) {
+            return action.run(reader, spec.commandLine().getOut());
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        } catch (StoreException | SQLException e) {
+            spec.commandLine().getErr().println("guerrillad: " + e.getMessage());
+            return Main.EXIT_RUNTIME;
         }
     }
 }
