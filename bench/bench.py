@@ -353,15 +353,28 @@ async def send_large(port, mib, block):
             "queue_id": reply.rsplit(" ", 1)[-1] if reply.startswith("250") else None}
 
 
-def stored_md5(server, queue_id, size):
-    """md5 of the last size octets of the stored mail column: the body after the prepended trace headers."""
-    row_hash = hashlib.md5(queue_id.encode() + b"\0" + TO.encode()).hexdigest()
-    kind = server.store.get("type", "sqlite")
-    if kind != "sqlite":
-        return None  # verified by SQL in the network stores' own clients once they exist
-    with sqlite3.connect(server.store["path"]) as db:
-        row = db.execute("select mail from new_mail where hash = ?", (row_hash,)).fetchone()
-    return None if row is None else hashlib.md5(row[0][-size:]).hexdigest()
+def jdbc_url(store):
+    kind = store.get("type", "sqlite")
+    host = store.get("host", "127.0.0.1")
+    db = store.get("database", "guerrilla_test")
+    if kind in ("mysql", "mariadb"):
+        return f"jdbc:mariadb://{host}:{store.get('port', 3306)}/{db}"
+    if kind in ("postgres", "postgresql"):
+        return f"jdbc:postgresql://{host}:{store.get('port', 5432)}/{db}"
+    return "jdbc:sqlite:" + store["path"]
+
+
+def stored_md5s(server, sent):
+    """md5 of the last size octets of each stored mail column (the body after the prepended trace headers),
+    read through JDBC by bench/StoredDigest.java: no system client reads SQLite values over 1e9 octets."""
+    if not sent:
+        return []
+    args = [hashlib.md5(s["queue_id"].encode() + b"\0" + TO.encode()).hexdigest() + ":" + str(s["size"]) for s in sent]
+    out = subprocess.check_output(
+        ["java", "-cp", os.path.join(ROOT, "target", "guerrillad.jar"), os.path.join(HERE, "StoredDigest.java"),
+         jdbc_url(server.store), server.store.get("user", "guerrilla"), server.store.get("password", "guerrilla")] + args,
+        text=True)
+    return out.split()
 
 
 def run_large(server, sizes_mib, concurrent):
@@ -379,7 +392,7 @@ def run_large(server, sizes_mib, concurrent):
         sent = asyncio.run(batch(sizes))
         elapsed = time.monotonic() - start
         ok = [s for s in sent if s.get("queue_id")]
-        matched = sum(1 for s in ok if stored_md5(server, s["queue_id"], s["size"]) == s["md5"])
+        matched = sum(1 for s, digest in zip(ok, stored_md5s(server, ok)) if digest == s["md5"])
         results.append({"messages": len(sizes), "mib_each": sizes[0], "stored_250": len(ok), "md5_match": matched,
                         "replies": sorted({s["reply"].split(": queued")[0][:120] for s in sent}), "seconds": elapsed,
                         "peak_rss_mib": proc_status_kib(pid, "VmHWM") / 1024, "alive": server.proc.poll() is None})

@@ -1,6 +1,5 @@
 package io.guerrilla.smtpd.mail;
 
-import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,16 +67,6 @@ public final class HeaderExtractor {
             .build();
 
     private HeaderExtractor() {
-    }
-
-    /** Extracts the headers of the message in {@code message[offset, offset + length)}. */
-    public static MessageHeaders extract(byte[] message, int offset, int length) {
-        Objects.checkFromIndexSize(offset, length, message.length);
-        try {
-            return parse(new ByteArrayInputStream(message, offset, Math.min(length, DEFAULT_MAX_HEADER_BYTES)));
-        } catch (IOException e) {
-            throw new AssertionError("a byte array stream does not fail", e);
-        }
     }
 
     /**

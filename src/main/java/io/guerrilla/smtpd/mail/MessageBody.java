@@ -69,11 +69,40 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
 
     @Override
     public void appendCrlf() {
-        size += 2;
+        append(CRLF, 0, 2);
+    }
+
+    /** Appends bytes that did not come off the wire, e.g. a processor's compressed copy (see {@link #derived}). */
+    public void append(byte[] src, int offset, int length) {
+        size += length;
         if (keep()) {
-            buffer.writeBytes(CRLF);
+            buffer.writeBytes(src, offset, length);
             afterWrite();
         }
+    }
+
+    /**
+     * An empty body without a size limit that keeps its bytes as this one does (same spill threshold and
+     * directory): for what a processor derives from a message, so a compressed 1 GiB message is no more
+     * a heap matter than the received one. Written through {@link #outputStream}; the caller releases it.
+     */
+    public MessageBody derived() {
+        return new MessageBody(alloc, Long.MAX_VALUE, spillThreshold, spillDirectory);
+    }
+
+    /** Appends what is written to it; closing it does nothing (the body is released, not closed). */
+    public OutputStream outputStream() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                append(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                append(b, off, len);
+            }
+        };
     }
 
     private boolean keep() {

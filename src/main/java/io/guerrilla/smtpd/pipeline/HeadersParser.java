@@ -2,14 +2,20 @@ package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.mail.HeaderExtractor;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 
 /** Parses the top-level headers once (Mime4j) for the row's subject, charset, content type and the rest. */
 final class HeadersParser implements Processor {
     @Override
     public CompletableFuture<Void> process(Message m) {
-        byte[] content = m.content();
-        m.headers(HeaderExtractor.extract(content, 0, content.length));
+        try (InputStream in = m.envelope().body().openStream()) {
+            m.headers(HeaderExtractor.extract(in));
+        } catch (IOException | UncheckedIOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         return CompletableFuture.completedFuture(null);
     }
 }

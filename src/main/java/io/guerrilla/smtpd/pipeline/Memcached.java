@@ -47,7 +47,7 @@ final class Memcached implements Processor {
     public CompletableFuture<Void> process(Message m) {
         try {
             for (Message.Copy copy : m.copies()) {
-                if (!client.set(copy.hash(), ttl, copy.data(), timeoutMs)) {
+                if (!client.set(copy.hash(), ttl, copy.readAllBytes(), timeoutMs)) {
                     throw new StoreUnavailableException("memcached did not store " + copy.hash());
                 }
             }

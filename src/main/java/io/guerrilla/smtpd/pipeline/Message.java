@@ -1,18 +1,25 @@
 package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.mail.Envelope;
+import io.guerrilla.smtpd.mail.MessageBody;
 import io.guerrilla.smtpd.mail.MessageHeaders;
 import io.guerrilla.smtpd.smtp.MailAddress;
+import io.guerrilla.smtpd.store.MailBytes;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
+import java.io.SequenceInputStream;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What the processors of one message share: the envelope, the parsed headers, and one {@link Copy}
  * per recipient (each copy has its own Delivered-To, hash and storage row, as in the PHP original).
+ *
+ * <p>No step holds a whole message on the heap unless it must (Redis and Memcached take arrays): a copy
+ * is its trace headers in front of the received body, read as a stream, and what a step makes of it
+ * (a compressed copy) is kept like the received body, in memory when small and in a file when large.
  */
 public final class Message {
     /** {@code body} column value for a message kept uncompressed in the {@code mail} column. */
@@ -20,8 +27,8 @@ public final class Message {
 
     private final Envelope envelope;
     private final List<Copy> copies;
+    private final List<MessageBody> derived = new ArrayList<>();
     private MessageHeaders headers = MessageHeaders.EMPTY;
-    private byte[] content;
 
     public Message(Envelope envelope) {
         this.envelope = envelope;
@@ -47,30 +54,30 @@ public final class Message {
         this.headers = h;
     }
 
-    /**
-     * The message as received, read once. The only place the pipeline reads the envelope's body, so how
-     * MessageBody keeps the bytes (heap or spilled to a file) stays its own business.
-     */
-    public byte[] content() {
-        if (content == null) {
-            try (InputStream in = envelope.body().openStream()) {
-                content = in.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException("reading the received message", e);
-            }
-        }
-        return content;
+    /** An empty body kept like the received one, released with the message; for a step's output. */
+    MessageBody newBody() {
+        MessageBody b = envelope.body().derived();
+        derived.add(b);
+        return b;
+    }
+
+    /** Frees what the steps made; the pipeline calls it once the message is stored or has failed. */
+    void release() {
+        derived.forEach(MessageBody::release);
+        derived.clear();
     }
 
     /** One recipient's copy: trace headers plus content, possibly transformed, and where it ends up. */
-    public static final class Copy {
+    public static final class Copy implements MailBytes {
         private static final byte[] NONE = new byte[0];
 
         private final Message message;
         private final MailAddress recipient;
         private byte[] trace = NONE;
         private String hash = "";
-        private byte[] data;
+        /** What a step made of trace and content; null while the copy is still trace + received body. */
+        private MessageBody replacement;
+        private boolean moved;
         private String bodyKind = BODY_RAW;
 
         Copy(Message message, MailAddress recipient) {
@@ -94,15 +101,24 @@ public final class Message {
             this.trace = t;
         }
 
-        /** The bytes for this recipient: trace headers and message, or what a processor made of them. */
-        public byte[] data() {
-            if (data == null) {
-                byte[] body = message.content();
-                data = new byte[trace.length + body.length];
-                System.arraycopy(trace, 0, data, 0, trace.length);
-                System.arraycopy(body, 0, data, trace.length, body.length);
+        /** Octets of this recipient's bytes: trace headers and message, or what a step made of them. */
+        @Override
+        public long length() {
+            if (moved) {
+                return 0;
             }
-            return data;
+            return replacement != null ? replacement.size() : trace.length + message.envelope.body().size();
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            if (moved) {
+                return InputStream.nullInputStream();
+            }
+            if (replacement != null) {
+                return replacement.openStream();
+            }
+            return new SequenceInputStream(new ByteArrayInputStream(trace), message.envelope.body().openStream());
         }
 
         /** Where the bytes are, as the {@code body} column says: raw, zlib, gzip, redis or memcached. */
@@ -110,15 +126,17 @@ public final class Message {
             return bodyKind;
         }
 
-        /** The step that moved or transformed the bytes records it. */
-        void replace(byte[] newData, String newBodyKind) {
-            this.data = newData;
+        /** The step that transformed the bytes records it; {@code data} is released with the message. */
+        void replace(MessageBody data, String newBodyKind) {
+            this.replacement = data;
             this.bodyKind = newBodyKind;
         }
 
         /** The body now lives elsewhere under the hash; the row keeps an empty {@code mail}. */
         void movedTo(String where) {
-            replace(NONE, where);
+            this.moved = true;
+            this.replacement = null;
+            this.bodyKind = where;
         }
     }
 }

@@ -85,8 +85,8 @@ public final class Pipeline implements Delivery, AutoCloseable {
     }
 
     /**
-     * Takes one reference to the envelope's body and releases it when the whole pipeline is done with
-     * it, which may be after a caller gave up waiting (a timeout on the returned future does not
+     * Takes one reference to the envelope's body and releases it, with what the steps derived from it,
+     * when the whole pipeline is done with it, which may be after a caller gave up waiting (a timeout on the returned future does not
      * complete the pipeline's own).
      */
     @Override
@@ -96,7 +96,10 @@ public final class Pipeline implements Delivery, AutoCloseable {
         for (Processor p : processors) {
             f = f.thenComposeAsync(v -> p.process(m), executor);
         }
-        return f.whenComplete((ok, err) -> env.body().release());
+        return f.whenComplete((ok, err) -> {
+            m.release();
+            env.body().release();
+        });
     }
 
     /** Cheap: whether every service the pipeline writes to was reachable at its last attempt. */

@@ -13,6 +13,8 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -66,12 +68,21 @@ final class Redis implements Processor {
             CompletableFuture<?>[] sets = new CompletableFuture<?>[m.copies().size()];
             for (int i = 0; i < sets.length; i++) {
                 Message.Copy copy = m.copies().get(i);
-                sets[i] = (ttl > 0 ? redis.set(copy.hash(), copy.data(), SetArgs.Builder.ex(ttl))
-                        : redis.set(copy.hash(), copy.data())).toCompletableFuture();
+                byte[] data = bytes(copy);
+                sets[i] = (ttl > 0 ? redis.set(copy.hash(), data, SetArgs.Builder.ex(ttl))
+                        : redis.set(copy.hash(), data)).toCompletableFuture();
             }
             return CompletableFuture.allOf(sets);
         }).thenRun(() -> m.copies().forEach(copy -> copy.movedTo(BODY)))
                 .whenComplete((ok, err) -> healthy = err == null);
+    }
+
+    private static byte[] bytes(Message.Copy copy) {
+        try {
+            return copy.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

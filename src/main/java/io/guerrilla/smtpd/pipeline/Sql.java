@@ -38,7 +38,7 @@ final class Sql implements Processor {
         for (Message.Copy c : m.copies()) {
             MailAddress rcpt = c.recipient();
             rows.add(new MailRow(env.receivedAt(), cap(h.from(), 128), cap(canonical(rcpt), 255), cap(h.subject(), 255),
-                    c.bodyKind(), cap(h.charset(), 32), c.data(), 0f, c.hash(), cap(h.contentType(), 64),
+                    c.bodyKind(), cap(h.charset(), 32), c, 0f, c.hash(), cap(h.contentType(), 64),
                     cap(rcpt.toString(), 255), h.hasAttachment(), cap(env.clientIp(), 64), cap(h.messageId(), 255),
                     cap(h.replyTo(), 255), cap(h.sender(), 255), cap(env.mailFrom().toString(), 255), env.tls()));
         }

@@ -2,6 +2,9 @@ package io.guerrilla.smtpd.store;
 
 import io.guerrilla.smtpd.config.StoreConfig;
 
+import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteLimits;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,6 +38,10 @@ public final class MailReader implements AutoCloseable {
         try {
             Connection conn = dialect == SqlDialect.SQLITE ? DriverManager.getConnection(dialect.jdbcUrl(c))
                     : DriverManager.getConnection(dialect.jdbcUrl(c), c.user, c.password);
+            if (dialect == SqlDialect.SQLITE) {
+                // The store writes values up to 2 GiB - 1 (see SqlStore); SQLite reads only 1e9 by default.
+                conn.unwrap(SQLiteConnection.class).setLimit(SQLiteLimits.SQLITE_LIMIT_LENGTH, Integer.MAX_VALUE);
+            }
             return new MailReader(conn, dialect);
         } catch (SQLException e) {
             throw new StoreException("cannot open " + dialect.jdbcUrl(c) + ": " + e.getMessage(), e);

@@ -17,7 +17,7 @@ import java.time.Instant;
  * @param returnPath  the envelope sender (MAIL FROM); empty for the null sender
  */
 public record MailRow(Instant date, String from, String to, String subject, String body, String charset,
-                      byte[] mail, float spamScore, String hash, String contentType, String recipient,
+                      MailBytes mail, float spamScore, String hash, String contentType, String recipient,
                       boolean hasAttach, String ipAddr, String messageId, String replyTo, String sender,
                       String returnPath, boolean isTls) {
 }

@@ -239,10 +239,17 @@ public enum SqlDialect {
         return quote + name + quote;
     }
 
-    String insert() {
-        return "INSERT INTO new_mail (date, " + q("from") + ", " + q("to") + ", subject, body, charset, mail,"
-                + " spam_score, hash, content_type, recipient, has_attach, ip_addr, message_id, reply_to, sender,"
-                + " return_path, is_tls) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    /** A bound parameter as the {@code mail} value of {@link #insert}. */
+    static final String PARAMETER = "?";
+
+    /**
+     * The row insert: {@code mail} comes last, as {@code mailValue} (a parameter or an expression that
+     * builds the value in the database), so every other column binds by the same index either way.
+     */
+    String insert(String mailValue) {
+        return "INSERT INTO new_mail (date, " + q("from") + ", " + q("to") + ", subject, body, charset, hash,"
+                + " content_type, recipient, has_attach, ip_addr, message_id, reply_to, sender, return_path, is_tls,"
+                + " spam_score, mail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," + mailValue + ")";
     }
 
     String countReceived() {

@@ -6,6 +6,12 @@ import io.guerrilla.smtpd.config.StoreConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteLimits;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,6 +25,7 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -60,6 +67,14 @@ public final class SqlStore implements MailStore {
     static final int SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
     /** A readiness probe must answer well within a load balancer's probe timeout (typically 5 s). */
     static final int PING_QUERY_TIMEOUT_SECONDS = 2;
+    /**
+     * Rows whose {@code mail} is larger are written one at a time from a stream instead of batched as
+     * arrays: a batch of twenty 50 MiB messages would otherwise hold 1 GiB of heap at once.
+     */
+    static final long STREAM_ABOVE_BYTES = 1024 * 1024;
+    /** What SQLite streaming holds on the heap per large row; big enough that parts are few. */
+    static final int PART_BYTES = 1024 * 1024;
+    private static final int MAIL_PARAMETER = 18;
     private final IntConsumer batchCommitted;
     private volatile String lastProblem = "";
 
@@ -318,25 +333,37 @@ public final class SqlStore implements MailStore {
         }
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement insert = c.prepareStatement(dialect.insert());
+            try (PreparedStatement insert = c.prepareStatement(dialect.insert(SqlDialect.PARAMETER));
                  PreparedStatement count = c.prepareStatement(dialect.countReceived())) {
+                List<MailRow> large = new ArrayList<>();
+                boolean batched = false;
                 for (List<MailRow> rows : messages) {
                     for (MailRow row : rows) {
+                        if (row.mail().length() > STREAM_ABOVE_BYTES) {
+                            large.add(row);
+                            continue;
+                        }
                         bind(insert, row);
+                        insert.setBytes(MAIL_PARAMETER, row.mail().readAllBytes());
                         insert.addBatch();
+                        batched = true;
                     }
                 }
-                insert.executeBatch();
+                if (batched) {
+                    insert.executeBatch();
+                }
+                for (MailRow row : large) {
+                    insertStreaming(c, insert, row);
+                }
                 count.setInt(1, messages.size());
                 count.executeUpdate();
                 c.commit();
             } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
+                rollback(c, e);
                 throw e;
+            } catch (IOException e) {
+                rollback(c, e);
+                throw new StoreException("cannot read a received message back: " + e.getMessage(), e);
             }
         } catch (SQLException e) {
             if (unavailable(e)) {
@@ -348,6 +375,59 @@ public final class SqlStore implements MailStore {
         }
     }
 
+    private static void rollback(Connection c, Exception cause) {
+        try {
+            c.rollback();
+        } catch (SQLException rollbackFailure) {
+            cause.addSuppressed(rollbackFailure);
+        }
+    }
+
+    /**
+     * One large row, streamed rather than read into an array. The network drivers stream a bound
+     * stream themselves. sqlite-jdbc would read it into one array, so for SQLite the bytes go in parts
+     * of {@link #PART_BYTES} into a temporary table and SQLite joins them into the row itself, in its own
+     * memory: the heap never holds more than one part.
+     */
+    private void insertStreaming(Connection c, PreparedStatement insert, MailRow row) throws SQLException, IOException {
+        if (dialect != SqlDialect.SQLITE) {
+            try (InputStream in = row.mail().open()) {
+                bind(insert, row);
+                insert.setBinaryStream(MAIL_PARAMETER, in, row.mail().length());
+                insert.executeUpdate();
+            }
+            return;
+        }
+        // Values up to SQLite's compile-time maximum (2 GiB - 1) instead of its run-time default of 1e9.
+        c.unwrap(SQLiteConnection.class).setLimit(SQLiteLimits.SQLITE_LIMIT_LENGTH, Integer.MAX_VALUE);
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS mail_part (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+            st.execute("DELETE FROM temp.mail_part");
+            long written = 0;
+            try (PreparedStatement part = c.prepareStatement("INSERT INTO temp.mail_part (seq, data) VALUES (?, ?)");
+                 InputStream in = row.mail().open()) {
+                byte[] buffer = new byte[PART_BYTES];
+                int n;
+                for (int seq = 0; (n = in.readNBytes(buffer, 0, PART_BYTES)) > 0; seq++) {
+                    part.setInt(1, seq);
+                    part.setBytes(2, n == PART_BYTES ? buffer : Arrays.copyOf(buffer, n));
+                    part.executeUpdate();
+                    written += n;
+                }
+            }
+            if (written != row.mail().length()) {
+                throw new EOFException("message of " + row.mail().length() + " octets read back as " + written);
+            }
+            try (PreparedStatement joined = c.prepareStatement(dialect.insert(
+                    "(SELECT CAST(group_concat(data, '' ORDER BY seq) AS BLOB) FROM temp.mail_part)"))) {
+                bind(joined, row);
+                joined.executeUpdate();
+            }
+            st.execute("DELETE FROM temp.mail_part");
+        }
+    }
+
+    /** Binds every column but {@code mail} ({@link #MAIL_PARAMETER}), which is bound as its size asks. */
     private void bind(PreparedStatement ps, MailRow r) throws SQLException {
         dialect.bindDate(ps, 1, SqlDialect.utc(r.date()));
         ps.setString(2, r.from());
@@ -355,18 +435,17 @@ public final class SqlStore implements MailStore {
         ps.setString(4, r.subject());
         ps.setString(5, r.body());
         ps.setString(6, r.charset());
-        ps.setBytes(7, r.mail());
-        ps.setFloat(8, r.spamScore());
-        ps.setString(9, r.hash());
-        ps.setString(10, r.contentType());
-        ps.setString(11, r.recipient());
-        ps.setInt(12, r.hasAttach() ? 1 : 0);
-        ps.setString(13, r.ipAddr());
-        ps.setString(14, r.messageId());
-        ps.setString(15, r.replyTo());
-        ps.setString(16, r.sender());
-        ps.setString(17, r.returnPath());
-        ps.setBoolean(18, r.isTls());
+        ps.setString(7, r.hash());
+        ps.setString(8, r.contentType());
+        ps.setString(9, r.recipient());
+        ps.setInt(10, r.hasAttach() ? 1 : 0);
+        ps.setString(11, r.ipAddr());
+        ps.setString(12, r.messageId());
+        ps.setString(13, r.replyTo());
+        ps.setString(14, r.sender());
+        ps.setString(15, r.returnPath());
+        ps.setBoolean(16, r.isTls());
+        ps.setFloat(17, r.spamScore());
     }
 
     /**

@@ -20,7 +20,7 @@ class HeaderExtractorTest {
     }
 
     private static MessageHeaders extract(byte[] message) {
-        return HeaderExtractor.extract(message, 0, message.length);
+        return HeaderExtractor.extract(new ByteArrayInputStream(message));
     }
 
     private static String crlf(String... lines) {
@@ -371,7 +371,7 @@ class HeaderExtractorTest {
     }
 
     @Test
-    void streamAndSliceAgree() {
+    void everyFieldFromOneStream() {
         String message = crlf(
                 "Return-Path: <r@example.org>",
                 "From: \"A, B\" <ab@example.com>",
@@ -383,16 +383,9 @@ class HeaderExtractorTest {
                 "",
                 "Subject: body",
                 "");
-        byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
-        byte[] padded = new byte[bytes.length + 20];
-        java.util.Arrays.fill(padded, (byte) 'Z');
-        System.arraycopy(bytes, 0, padded, 7, bytes.length);
+        MessageHeaders fromStream = HeaderExtractor.extract(new ByteArrayInputStream(message.getBytes(StandardCharsets.UTF_8)));
 
-        MessageHeaders fromSlice = HeaderExtractor.extract(padded, 7, bytes.length);
-        MessageHeaders fromStream = HeaderExtractor.extract(new ByteArrayInputStream(bytes));
-
-        assertThat(fromStream).isEqualTo(fromSlice);
-        assertThat(fromSlice).isEqualTo(new MessageHeaders(
+        assertThat(fromStream).isEqualTo(new MessageHeaders(
                 "ab@example.com", "é and raw é", "utf-8", "multipart/mixed", true,
                 "id@example.com", "r@example.com", "s@example.com", "r@example.org"));
     }

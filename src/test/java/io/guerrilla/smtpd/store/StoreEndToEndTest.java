@@ -22,8 +22,10 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
@@ -108,6 +110,80 @@ class StoreEndToEndTest {
                     .endsWith("\r\n\r\n--b1\r\n\r\n.dot-stuffed line\r\n--b1--\r\n");
             assertThat(new String(body(bob, bodies), StandardCharsets.UTF_8)).startsWith("Delivered-To: bob@sub.example.org\r\n");
         }
+    }
+
+    static Stream<Arguments> storesRawAndCompressed() {
+        return Stream.of("sqlite", "mysql", "postgres").flatMap(s -> Stream.of(Arguments.of(s, "raw"), Arguments.of(s, "zlib")));
+    }
+
+    /**
+     * A message of several MiB of arbitrary octets to two recipients, spilled to a file while received:
+     * each copy is larger than what the store batches as an array, so it is streamed to the database
+     * (SQLite: in parts joined by SQLite), and must come back exactly.
+     */
+    @ParameterizedTest(name = "{0} with {1} bodies")
+    @MethodSource("storesRawAndCompressed")
+    void largeMessageStreamedToTheStoreAndStoredExactly(String type, String bodies) throws Exception {
+        StoreConfig store = Databases.config(type);
+        if ("zlib".equals(bodies)) {
+            store.saveProcess = "HeadersParser|Header|Hasher|Compressor|SQL";
+            store.compress = bodies;
+        }
+        Databases.requireWithSchema(store);
+        if (!"sqlite".equals(type)) {
+            Databases.truncate(store);
+        }
+        byte[] content = arbitraryContent(3 * SqlStore.PART_BYTES + 12_345);
+        try (TestServer server = TestServer.start(c -> {
+            store.path = c.store.path;
+            c.store = store;
+            c.spillThreshold = 64 * 1024;
+        })) {
+            try (SmtpClient c = new SmtpClient(server.port())) {
+                c.reply();
+                c.command("EHLO client.test");
+                assertThat(c.command("MAIL FROM:<big@remote.test> BODY=8BITMIME")).startsWith("250 ");
+                assertThat(c.command("RCPT TO:<alice@example.com>")).startsWith("250 ");
+                assertThat(c.command("RCPT TO:<bob@example.com>")).startsWith("250 ");
+                assertThat(c.command("DATA")).startsWith("354 ");
+                c.send(content);
+                c.send(".\r\n");
+                assertThat(c.reply()).startsWith("250 2.0.0 ");
+            }
+            List<Map<String, Object>> rows = server.rows();
+            assertThat(rows).hasSize(2);
+            for (Map<String, Object> row : rows) {
+                assertThat(row.get("body")).isEqualTo(bodies);
+                byte[] mail = body(row, bodies);
+                assertThat(new String(mail, 0, 14, StandardCharsets.US_ASCII)).isEqualTo("Delivered-To: ");
+                assertThat(Arrays.copyOfRange(mail, mail.length - content.length, mail.length))
+                        .as("the stored message ends with exactly what was sent").isEqualTo(content);
+                assertThat(((Number) row.get("has_attach")).intValue()).isZero();
+                assertThat(row.get("subject")).isEqualTo("large");
+            }
+        }
+    }
+
+    /** Header, blank line, then lines of every octet but CR and LF, none starting with a dot; ends in CRLF. */
+    private static byte[] arbitraryContent(int size) {
+        byte[] b = new byte[size];
+        byte[] header = "Subject: large\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(header, 0, b, 0, header.length);
+        Random random = new Random(42);
+        for (int i = header.length; i < size; i++) {
+            int v;
+            do {
+                v = random.nextInt(256);
+            } while (v == '\r' || v == '\n' || v == '.');
+            b[i] = (byte) v;
+        }
+        for (int i = header.length + 998; i < size - 2; i += 1000) {
+            b[i] = '\r';
+            b[i + 1] = '\n';
+        }
+        b[size - 2] = '\r';
+        b[size - 1] = '\n';
+        return b;
     }
 
     private static String sendTwoRecipientMessage(int port) throws Exception {
