@@ -12,17 +12,28 @@ import java.util.concurrent.CompletableFuture;
  * recipient, so two copies of one message, or one message sent twice, never share a key.
  */
 final class Hasher implements Processor {
+    /** Cloned per copy: looking MD5 up in the security providers each time cost more than hashing. */
+    private static final MessageDigest MD5 = md5();
+
     @Override
     public CompletableFuture<Void> process(Message m) {
         byte[] queueId = m.envelope().queueId().getBytes(StandardCharsets.US_ASCII);
         for (Message.Copy c : m.copies()) {
-            MessageDigest md = md5();
+            MessageDigest md = fresh();
             md.update(queueId);
             md.update((byte) 0);
             md.update(c.recipient().toString().getBytes(StandardCharsets.UTF_8));
             c.hash(HexFormat.of().formatHex(md.digest()));
         }
         return CompletableFuture.completedFuture(null);
+    }
+
+    private static MessageDigest fresh() {
+        try {
+            return (MessageDigest) MD5.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the JDK's MD5 is cloneable", e);
+        }
     }
 
     private static MessageDigest md5() {
