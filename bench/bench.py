@@ -150,6 +150,10 @@ class Guerrillad:
         with open(self.config_path, "w") as f:
             yaml.safe_dump(cfg, f)
         self.log = open(os.path.join(scratch, f"{tag}.log"), "w")
+        if store.get("type", "sqlite") != "sqlite":
+            # A network database must have the schema before serve starts (it refuses to otherwise).
+            subprocess.run([os.path.join(ROOT, "bin", "guerrillad"), "init-db", "-c", self.config_path],
+                           stdout=self.log, stderr=subprocess.STDOUT, check=True)
         # No JAVA_OPTS at all when none are given, so bin/guerrillad's default applies as shipped.
         env = {k: v for k, v in os.environ.items() if k != "JAVA_OPTS"}
         if java_opts.strip():
