@@ -24,8 +24,8 @@ public final class ClientLimiter {
     private final ConcurrentHashMap<InetAddress, Entry> clients = new ConcurrentHashMap<>();
     private final LongSupplier nanoClock;
     private final AtomicLong lastSweep;
-    private final int maxConnectionsPerIp;
-    private final int connectionsPerMinute;
+    private volatile int maxConnectionsPerIp;
+    private volatile int connectionsPerMinute;
 
     private static final class Entry {
         int open;
@@ -50,10 +50,18 @@ public final class ClientLimiter {
     }
 
     ClientLimiter(int maxConnectionsPerIp, int connectionsPerMinute, LongSupplier nanoClock) {
-        this.maxConnectionsPerIp = maxConnectionsPerIp;
-        this.connectionsPerMinute = connectionsPerMinute;
         this.nanoClock = nanoClock;
         this.lastSweep = new AtomicLong(nanoClock.getAsLong());
+        limits(maxConnectionsPerIp, connectionsPerMinute);
+    }
+
+    /**
+     * New limits (a reload); connections already admitted stay, and what is counted carries over,
+     * so a lowered cap applies at once to the next connection from a busy address.
+     */
+    public void limits(int maxConnectionsPerIp, int connectionsPerMinute) {
+        this.maxConnectionsPerIp = maxConnectionsPerIp;
+        this.connectionsPerMinute = connectionsPerMinute;
     }
 
     /** Counts a new connection from {@code client}; only an ADMITTED one must later be {@link #release}d. */

@@ -134,6 +134,7 @@ public final class SmtpServer implements AutoCloseable {
     public void update(ListenerSettings next) {
         settings.set(next);
         limiter.setMaxClients(next.maxClients());
+        clientLimiter.limits(next.maxConnectionsPerIp(), next.connectionRatePerIp());
     }
 
     /**

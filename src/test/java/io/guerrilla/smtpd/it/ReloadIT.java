@@ -21,6 +21,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** SIGHUP sent with kill(1) to the packaged server: new settings apply, open connections are kept. */
 class ReloadIT {
 
+    /** The greeting of a new connection, retried while the server is still releasing a closed one. */
+    private static String greetingWithin(int port, Duration max) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            try (SmtpClient c = new SmtpClient(port)) {
+                String greeting = c.reply();
+                if (greeting.startsWith("220") || System.nanoTime() > deadline) {
+                    return greeting;
+                }
+            }
+            Thread.sleep(50);
+        }
+    }
+
     private static String config(int port, String hosts, String extra) {
         return "listen_interface: 127.0.0.1:" + port + "\n"
                 + "host_name: mx.reload.test\n"
@@ -54,6 +68,32 @@ class ReloadIT {
             assertThat(early.command("QUIT")).startsWith("221");
 
             assertThat(recipients(dir.resolve("data/mail.db"))).containsExactlyInAnyOrder("y@new.test", "x@old.test");
+        }
+    }
+
+    @Test
+    void perAddressConnectionCapFollowsReload(@TempDir Path dir) throws Exception {
+        int port = Ports.free();
+        Path cfg = dir.resolve("g.yaml");
+        Files.writeString(cfg, config(port, "old.test", "max_connections_per_ip: 3\n"));
+        try (ServerProcess server = ServerProcess.start(dir, port, "serve", "-c", cfg.toString());
+             SmtpClient first = new SmtpClient(port);
+             SmtpClient second = new SmtpClient(port)) {
+            assertThat(first.reply()).startsWith("220");
+            assertThat(second.reply()).startsWith("220");
+
+            Files.writeString(cfg, config(port, "old.test", "max_connections_per_ip: 2\n"));
+            server.signal("HUP");
+            server.awaitLog("config reloaded");
+
+            try (SmtpClient third = new SmtpClient(port)) {
+                assertThat(third.reply()).as("two already open from 127.0.0.1, the new cap is 2")
+                        .isEqualTo("421 4.7.0 Error: too many connections from your address, try again later");
+            }
+            assertThat(first.command("NOOP")).as("connections admitted before stay").startsWith("250");
+            first.command("QUIT");
+            assertThat(greetingWithin(port, Duration.ofSeconds(5))).as("one closed, so one more fits under the cap")
+                    .startsWith("220");
         }
     }
 
