@@ -45,6 +45,8 @@ public final class Daemon implements AutoCloseable {
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private ExecutorService processing;
+    /** Spilled message bodies' file writes; blocking I/O, so never on an event loop (see MessageBody). */
+    private ExecutorService spillWriter;
     private SwappableDelivery delivery;
     private final Map<HostPort, SmtpServer> servers = new LinkedHashMap<>();
     /** Listeners removed by a reload whose sessions may still be running; drained on stop too. */
@@ -63,11 +65,8 @@ public final class Daemon implements AutoCloseable {
 
     public synchronized InetSocketAddress start() throws StoreException, InterruptedException {
         int cores = Runtime.getRuntime().availableProcessors();
-        processing = Executors.newFixedThreadPool(cores, r -> {
-            Thread t = new Thread(r, "processing");
-            t.setDaemon(true);
-            return t;
-        });
+        processing = pool("processing", cores);
+        spillWriter = pool("spill-writer", cores);
         delivery = new SwappableDelivery(openDelivery(config.store));
         boss = transport.newGroup(1);
         workers = transport.newGroup(cores);
@@ -78,6 +77,14 @@ public final class Daemon implements AutoCloseable {
             bound.add(server.start());
         }
         return bound.get(0);
+    }
+
+    private static ExecutorService pool(String name, int threads) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Opens a store and the pipeline over it; the store is closed again if that fails. */
@@ -94,7 +101,7 @@ public final class Daemon implements AutoCloseable {
 
     private SmtpServer newServer(ListenerConfig listener, StoreConfig storeConfig) {
         return new SmtpServer(ListenerSettings.from(listener, storeConfig), delivery, transport, boss, workers,
-                metrics);
+                metrics, spillWriter);
     }
 
     /** The running listeners, in config order. */
@@ -295,6 +302,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (processing != null) {
             processing.shutdown();
+        }
+        if (spillWriter != null) {
+            spillWriter.shutdown();
         }
     }
 }

@@ -14,6 +14,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The content of one message as received. Bytes past the size limit are counted but not kept, so
@@ -25,8 +29,14 @@ import java.nio.file.StandardOpenOption;
  * kill -9 leaves it behind) and the buffer shrinks to a write-behind buffer of {@link #WRITE_CHUNK},
  * so a connection receiving a 1 GiB message holds no more memory than one receiving 1 MiB.
  *
- * <p>Written by the connection's event loop only; read afterwards by the store, which may open as
- * many streams as it likes. Reference-counted because the connection and the store each hold it
+ * <p>The file is created and written by the {@code fileWriter} executor, one chunk after another,
+ * never by the thread that appends: that is an event loop, and a disk busy with writeback can make
+ * a write wait for many milliseconds, which would stall every connection of the loop. Chunks not
+ * yet written are bounded by the caller: when {@link #writeBehindFull} says so, the connection
+ * stops reading until {@link #whenDrained} calls back.
+ *
+ * <p>Appended to by one thread (the connection's event loop); read afterwards by the store, which
+ * may open as many streams as it likes. Reference-counted because the connection and the store each hold it
  * until they are done: the store may still be reading it when the connection has given up waiting.
  */
 public final class MessageBody extends AbstractReferenceCounted implements BodySink {
@@ -35,26 +45,51 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
     private static final int INITIAL_CAPACITY = 8 * 1024;
     /** Bytes gathered before one write to the spill file: few syscalls, little memory per connection. */
     static final int WRITE_CHUNK = 64 * 1024;
+    /**
+     * Chunks handed to the file writer and not yet written, past which the connection should stop
+     * reading: 1 MiB per connection at most, however slow the disk.
+     */
+    static final int MAX_PENDING_CHUNKS = 16;
+    /** Reading resumes once the writer is this far behind, so it does not pause and resume per chunk. */
+    static final int RESUME_PENDING_CHUNKS = MAX_PENDING_CHUNKS / 2;
 
     private final ByteBufAllocator alloc;
     private final long maxSize;
     private final long spillThreshold;
     private final Path spillDirectory;
-    /** The whole body while in memory; the not yet written tail once spilled. */
+    private final Executor fileWriter;
+    /** The whole body while in memory; the not yet handed-off tail once spilled. */
     private ByteBuf buffer;
+    /** Whether chunks go to the file; set by the appending thread when the threshold is passed. */
+    private boolean spilling;
+    /** The file writes in order: each chunk's write runs after the one before. */
+    private CompletableFuture<Void> writes = CompletableFuture.completedFuture(null);
+    private final AtomicInteger pendingChunks = new AtomicInteger();
+    private final AtomicReference<Runnable> onDrained = new AtomicReference<>();
+    /** Touched only by the writes (in order) and by readers after they have waited for the writes. */
     private FileChannel file;
     private long fileLength;
-    private IOException spillFailure;
+    private volatile IOException spillFailure;
     private long size;
 
     /**
+     * A body whose file writes (if it spills) run on the appending thread: for bodies not built on an
+     * event loop, such as a processor's compressed copy.
+     *
      * @param spillThreshold octets kept in memory before the body moves to a file in {@code spillDirectory}
      */
     public MessageBody(ByteBufAllocator alloc, long maxSize, long spillThreshold, Path spillDirectory) {
+        this(alloc, maxSize, spillThreshold, spillDirectory, Runnable::run);
+    }
+
+    /** @param fileWriter runs the spill file's creation and writes, one body's in order */
+    public MessageBody(ByteBufAllocator alloc, long maxSize, long spillThreshold, Path spillDirectory,
+                       Executor fileWriter) {
         this.alloc = alloc;
         this.maxSize = maxSize;
         this.spillThreshold = spillThreshold;
         this.spillDirectory = spillDirectory;
+        this.fileWriter = fileWriter;
         this.buffer = alloc.buffer((int) Math.min(INITIAL_CAPACITY, Math.max(spillThreshold, 1)));
     }
 
@@ -110,33 +145,41 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
     }
 
     private void afterWrite() {
-        if (file == null ? buffer.readableBytes() > spillThreshold : buffer.readableBytes() >= WRITE_CHUNK) {
-            try {
-                flushToFile();
-            } catch (IOException e) {
-                // Receiving goes on so the session stays in sync; the store fails it with 451.
-                spillFailure = e;
-                buffer.clear();
-            }
+        if (spilling ? buffer.readableBytes() >= WRITE_CHUNK : buffer.readableBytes() > spillThreshold) {
+            spilling = true;
+            ByteBuf chunk = buffer;
+            buffer = alloc.buffer(WRITE_CHUNK);
+            pendingChunks.incrementAndGet();
+            writes = writes.thenRunAsync(() -> writeChunk(chunk), fileWriter);
         }
     }
 
-    private void flushToFile() throws IOException {
-        if (file == null) {
-            Path path = Files.createTempFile(spillDirectory, "guerrilla-body-", ".eml");
-            file = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            Files.delete(path);
-            ByteBuf whole = buffer;
-            buffer = alloc.buffer(WRITE_CHUNK);
-            try {
-                write(whole);
-            } finally {
-                whole.release();
+    /** On the file writer: creates the file on the first chunk, appends, and frees the chunk. */
+    private void writeChunk(ByteBuf chunk) {
+        try {
+            if (spillFailure == null) {
+                if (file == null) {
+                    Path path = Files.createTempFile(spillDirectory, "guerrilla-body-", ".eml");
+                    file = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    Files.delete(path);
+                }
+                write(chunk);
             }
-            return;
+        } catch (IOException e) {
+            // Receiving goes on so the session stays in sync; the store fails it with 451.
+            spillFailure = e;
+        } catch (RuntimeException e) {
+            // Caught too, or the chain of writes would stop and its chunks never be freed.
+            spillFailure = new IOException(e);
+        } finally {
+            chunk.release();
+            if (pendingChunks.decrementAndGet() <= RESUME_PENDING_CHUNKS) {
+                Runnable resume = onDrained.getAndSet(null);
+                if (resume != null) {
+                    resume.run();
+                }
+            }
         }
-        write(buffer);
-        buffer.clear();
     }
 
     private void write(ByteBuf from) throws IOException {
@@ -146,6 +189,25 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
             done += from.getBytes(from.readerIndex() + done, file, fileLength + done, n - done);
         }
         fileLength += n;
+    }
+
+    /** Whether the file writer has fallen so far behind that the connection should stop reading. */
+    public boolean writeBehindFull() {
+        return pendingChunks.get() >= MAX_PENDING_CHUNKS;
+    }
+
+    /**
+     * Runs {@code resume} once the file writer has caught up to {@link #RESUME_PENDING_CHUNKS}, at
+     * once if it already has; on the writer's thread, so the callee hands it to its own thread.
+     */
+    public void whenDrained(Runnable resume) {
+        onDrained.set(resume);
+        if (pendingChunks.get() <= RESUME_PENDING_CHUNKS) {
+            Runnable r = onDrained.getAndSet(null);
+            if (r != null) {
+                r.run();
+            }
+        }
     }
 
     /** Octets received, including any past the limit. */
@@ -159,7 +221,7 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
 
     /** Whether the body has moved to a file (it was larger than the spill threshold). */
     public boolean spilled() {
-        return file != null;
+        return spilling;
     }
 
     /**
@@ -168,10 +230,14 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
      * short.
      */
     public synchronized InputStream openStream() throws IOException {
+        if (spilling) {
+            // Blocks until the file writer is done: readers are the store's threads, never an event loop.
+            writes.join();
+        }
         if (spillFailure != null) {
             throw new IOException("message body could not be written to " + spillDirectory, spillFailure);
         }
-        if (file == null) {
+        if (!spilling) {
             return new ByteBufInputStream(buffer.duplicate());
         }
         if (buffer.isReadable()) {
@@ -192,13 +258,16 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
     protected void deallocate() {
         buffer.release();
         buffer = null;
-        if (file != null) {
-            try {
-                file.close();
-            } catch (IOException ignored) {
-                // The file is already unlinked: closing only returns its blocks to the file system.
+        // After the writes still queued (a connection closed mid-DATA), which free their chunks.
+        writes.whenComplete((ok, err) -> {
+            if (file != null) {
+                try {
+                    file.close();
+                } catch (IOException ignored) {
+                    // The file is already unlinked: closing only returns its blocks to the file system.
+                }
             }
-        }
+        });
     }
 
     @Override

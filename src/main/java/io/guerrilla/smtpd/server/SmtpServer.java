@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -44,10 +45,13 @@ public final class SmtpServer implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final ConnectionLimiter limiter;
     private final ClientLimiter clientLimiter;
+    private final Executor spillWriter;
     private Channel serverChannel;
 
+    /** @param spillWriter writes message bodies above spill_threshold to their files, off the event loops */
     public SmtpServer(ListenerSettings settings, Delivery delivery, Transport transport, EventLoopGroup bossGroup,
-                      EventLoopGroup workerGroup, ServerMetrics metrics) {
+                      EventLoopGroup workerGroup, ServerMetrics metrics, Executor spillWriter) {
+        this.spillWriter = spillWriter;
         this.settings = new AtomicReference<>(settings);
         this.delivery = delivery;
         this.metrics = metrics;
@@ -78,7 +82,7 @@ public final class SmtpServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("smtp", new SmtpSessionHandler(current, delivery, clientLimiter, metrics,
-                                        () -> draining));
+                                        () -> draining, spillWriter));
                     }
                 });
         HostPort address = settings.get().address();

@@ -34,6 +34,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -74,6 +75,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private final SmtpFramer framer;
     private final SessionStateMachine machine;
     private final ClientLimiter clientLimiter;
+    private final Executor spillWriter;
+    /** Reading stopped because the body's spill file writes fell behind (see MessageBody). */
+    private boolean pausedForDisk;
 
     private ByteBuf cumulation;
     private MessageBody body;
@@ -99,7 +103,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private int messages;
 
     SmtpSessionHandler(ListenerSettings settings, Delivery pipeline, ClientLimiter clientLimiter,
-                        ServerMetrics metrics, BooleanSupplier draining) {
+                        ServerMetrics metrics, BooleanSupplier draining, Executor spillWriter) {
+        this.spillWriter = spillWriter;
         this.settings = settings;
         this.pipeline = pipeline;
         this.clientLimiter = clientLimiter;
@@ -186,6 +191,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             ctx.channel().config().setAutoRead(false);
         }
         process(ctx);
+        pauseIfDiskBehind(ctx);
     }
 
     @Override
@@ -268,22 +274,41 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         };
     }
 
+    private MessageBody newBody(ChannelHandlerContext ctx) {
+        return new MessageBody(ctx.alloc(), settings.policy().maxMessageSize(), settings.spillThreshold(),
+                settings.spillDirectory(), spillWriter);
+    }
+
+    /**
+     * Stops reading while the body's file writes are behind, so a slow disk holds back this client
+     * instead of filling memory or stalling the event loop; reading resumes when they catch up.
+     */
+    private void pauseIfDiskBehind(ChannelHandlerContext ctx) {
+        if (body == null || pausedForDisk || !body.writeBehindFull()) {
+            return;
+        }
+        pausedForDisk = true;
+        ctx.channel().config().setAutoRead(false);
+        body.whenDrained(() -> ctx.executor().execute(() -> {
+            pausedForDisk = false;
+            ctx.channel().config().setAutoRead(true);
+        }));
+    }
+
     private void apply(ChannelHandlerContext ctx, Outcome o) {
         if (o.reply() != null) {
             write(ctx, o.reply());
         }
         switch (o.action()) {
             case START_DATA -> {
-                body = new MessageBody(ctx.alloc(), settings.policy().maxMessageSize(), settings.spillThreshold(),
-                        settings.spillDirectory());
+                body = newBody(ctx);
                 framer.startData();
                 inData = true;
                 startDataRateCheck(ctx);
             }
             case READ_CHUNK -> {
                 if (machine.chunkAccepted() && body == null) {
-                    body = new MessageBody(ctx.alloc(), settings.policy().maxMessageSize(), settings.spillThreshold(),
-                            settings.spillDirectory());
+                    body = newBody(ctx);
                 }
                 framer.startChunk(machine.chunkSize());
                 inChunk = true;
@@ -335,6 +360,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long needed = settings.minDataRate() * settings.minDataRateWindow().toSeconds();
+        if (pausedForDisk) {
+            // The wait is ours, not the client's.
+            bytesThisWindow = 0;
+            return;
+        }
         if (bytesThisWindow < needed) {
             log.info("data rate too low {} client={}: {} bytes in {}", ctx.channel().id(), clientIp, bytesThisWindow,
                     settings.minDataRateWindow());
