@@ -36,8 +36,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * stops reading until {@link #whenDrained} calls back.
  *
  * <p>Appended to by one thread (the connection's event loop); read afterwards by the store, which
- * may open as many streams as it likes. Reference-counted because the connection and the store each hold it
- * until they are done: the store may still be reading it when the connection has given up waiting.
+ * may open as many streams as it likes. Reference-counted because the connection and the store
+ * each hold it until they are done: the store may still be reading it when the connection has
+ * given up waiting.
  */
 public final class MessageBody extends AbstractReferenceCounted implements BodySink {
     private static final byte[] CRLF = {'\r', '\n'};
