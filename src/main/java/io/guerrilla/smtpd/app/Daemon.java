@@ -67,7 +67,7 @@ public final class Daemon implements AutoCloseable {
         int cores = Runtime.getRuntime().availableProcessors();
         processing = pool("processing", cores);
         spillWriter = pool("spill-writer", cores);
-        delivery = new SwappableDelivery(openDelivery(config.store));
+        delivery = new SwappableDelivery(openDelivery(config));
         boss = transport.newGroup(1);
         workers = transport.newGroup(cores);
         List<InetSocketAddress> bound = new ArrayList<>();
@@ -88,10 +88,17 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** Opens a store and the pipeline over it; the store is closed again if that fails. */
-    private SwappableDelivery.Generation openDelivery(StoreConfig storeConfig) throws StoreException {
-        MailStore store = new SqlStore(storeConfig, metrics::batchCommitted);
+    private SwappableDelivery.Generation openDelivery(GuerrillaConfig c) throws StoreException {
+        StoreConfig storeConfig = c.store;
+        SqlStore store = new SqlStore(storeConfig, metrics::batchCommitted);
         try {
             store.open();
+            long largest = c.listeners().stream().mapToLong(l -> l.maxSize).max().orElse(0);
+            if (store.maxMailBytes() < largest) {
+                log.warn("max_size allows {} octets but the database takes at most {} in one row (MariaDB"
+                        + " max_allowed_packet): larger messages will get 451 4.3.0; raise max_allowed_packet",
+                        largest, store.maxMailBytes());
+            }
             return new SwappableDelivery.Generation(Pipeline.create(storeConfig, store, processing), store);
         } catch (StoreException | RuntimeException e) {
             store.close();
@@ -133,7 +140,7 @@ public final class Daemon implements AutoCloseable {
         SwappableDelivery.Generation fresh = null;
         if (!sameValues(config.store, next.store)) {
             try {
-                fresh = openDelivery(next.store);
+                fresh = openDelivery(next);
             } catch (StoreException | RuntimeException e) {
                 throw new ReloadException("store: " + e.getMessage(), e);
             }

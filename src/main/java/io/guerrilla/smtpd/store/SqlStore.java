@@ -75,6 +75,14 @@ public final class SqlStore implements MailStore {
     /** What SQLite streaming holds on the heap per large row; big enough that parts are few. */
     static final int PART_BYTES = 1024 * 1024;
     private static final int MAIL_PARAMETER = 18;
+    /** Room in a MariaDB packet for the statement and the other columns next to {@code mail}. */
+    static final long PACKET_HEADROOM_BYTES = 64 * 1024;
+    /**
+     * MariaDB's max_allowed_packet, read whenever the schema is checked: a larger statement makes the
+     * server drop the connection, which would fail the messages after it too, so such a row is
+     * refused before it is sent. Unbounded for the other databases.
+     */
+    private volatile long maxPacketBytes = Long.MAX_VALUE;
     private final IntConsumer batchCommitted;
     private volatile String lastProblem = "";
 
@@ -196,6 +204,13 @@ public final class SqlStore implements MailStore {
 
     /** Throws a StoreException that lists every missing table, column and row, and how to create them. */
     void checkSchema(Connection c) throws SQLException, StoreException {
+        if (dialect == SqlDialect.MYSQL) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT @@max_allowed_packet")) {
+                if (rs.next()) {
+                    maxPacketBytes = rs.getLong(1);
+                }
+            }
+        }
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, List<String>> table : SqlDialect.REQUIRED_COLUMNS.entrySet()) {
             Set<String> present;
@@ -339,6 +354,10 @@ public final class SqlStore implements MailStore {
                 boolean batched = false;
                 for (List<MailRow> rows : messages) {
                     for (MailRow row : rows) {
+                        if (row.mail().length() > maxMailBytes()) {
+                            throw new StoreException("a message of " + row.mail().length() + " octets does not fit "
+                                    + "MariaDB's max_allowed_packet of " + maxPacketBytes + "; raise it above max_size");
+                        }
                         if (row.mail().length() > STREAM_ABOVE_BYTES) {
                             large.add(row);
                             continue;
@@ -373,6 +392,11 @@ public final class SqlStore implements MailStore {
             }
             throw e;
         }
+    }
+
+    /** The largest {@code mail} value this database takes in one statement, as far as it is known. */
+    public long maxMailBytes() {
+        return maxPacketBytes == Long.MAX_VALUE ? Long.MAX_VALUE : maxPacketBytes - PACKET_HEADROOM_BYTES;
     }
 
     private static void rollback(Connection c, Exception cause) {

@@ -32,6 +32,8 @@ class AdminIT {
         Files.writeString(cfg, "listen_interface: 127.0.0.1:" + port + "\nallowed_hosts: [m.test]\nmax_size: 2000\n"
                 + "store:\n  path: data/mail.db\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
         try (ServerProcess server = ServerProcess.start(dir, port, "serve", "-c", cfg.toString())) {
+            // The admin listener opens just after the SMTP port the start waits for.
+            server.awaitLog("admin listening");
             String base = "http://127.0.0.1:" + admin;
             assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
             assertThat(get(base + "/readyz").statusCode()).isEqualTo(200);
@@ -92,6 +94,7 @@ class AdminIT {
                 + "store:\n  path: data/mail.db\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
         try (ServerProcess server = ServerProcess.start(dir, port, "serve", "-c", cfg.toString());
              SmtpClient first = firstOfOne(port)) {
+            server.awaitLog("admin listening");
             try (SmtpClient second = new SmtpClient(port)) {
                 assertThat(second.reply()).startsWith("421 4.7.0");
             }

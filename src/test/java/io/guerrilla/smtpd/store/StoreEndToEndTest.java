@@ -11,6 +11,7 @@ import net.rubyeye.xmemcached.MemcachedClient;
 import net.rubyeye.xmemcached.XMemcachedClientBuilder;
 import net.rubyeye.xmemcached.transcoders.SerializingTranscoder;
 import net.rubyeye.xmemcached.utils.AddrUtil;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,6 +19,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -161,6 +166,43 @@ class StoreEndToEndTest {
                 assertThat(((Number) row.get("has_attach")).intValue()).isZero();
                 assertThat(row.get("subject")).isEqualTo("large");
             }
+        }
+    }
+
+    /**
+     * MariaDB drops a connection that sends a statement over its max_allowed_packet (16 MiB by default),
+     * which would fail the messages behind it too: such a message is refused before it is sent, gets
+     * 451 alone, and the next one is stored at once.
+     */
+    @Test
+    void messageOverMariaDbsPacketLimitFailsAloneAndTheNextIsStored() throws Exception {
+        StoreConfig store = Databases.config("mysql");
+        Databases.requireWithSchema(store);
+        Databases.truncate(store);
+        long packet;
+        try (Connection c = DriverManager.getConnection(SqlDialect.MYSQL.jdbcUrl(store), store.user, store.password);
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT @@max_allowed_packet")) {
+            rs.next();
+            packet = rs.getLong(1);
+        }
+        byte[] content = arbitraryContent((int) packet + 1024);
+        try (TestServer server = TestServer.start(c -> {
+            c.store = store;
+            c.maxSize = packet * 2;
+        })) {
+            try (SmtpClient c = new SmtpClient(server.port())) {
+                c.reply();
+                c.command("EHLO client.test");
+                assertThat(c.command("MAIL FROM:<big@remote.test>")).startsWith("250 ");
+                assertThat(c.command("RCPT TO:<alice@example.com>")).startsWith("250 ");
+                assertThat(c.command("DATA")).startsWith("354 ");
+                c.send(content);
+                c.send(".\r\n");
+                assertThat(c.reply()).startsWith("451 4.3.0");
+            }
+            assertThat(SmtpClient.deliver(server.port(), "small@remote.test", "bob@example.com", "right after"))
+                    .startsWith("250 2.0.0");
+            assertThat(server.rows()).extracting(r -> r.get("to")).containsExactly("bob@example.com");
         }
     }
 
