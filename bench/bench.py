@@ -270,6 +270,23 @@ async def idle_clients(port, count):
         w.close()
 
 
+async def burst(port, count):
+    """count connections opened all at once (no cap on connects in flight, unlike the idle clients):
+    the listen backlog must hold the burst. Each waits up to 30 s for its greeting."""
+    async def one():
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            return (await asyncio.wait_for(r.readuntil(b"\r\n"), 30)).startswith(b"220")
+        finally:
+            w.close()
+
+    start = time.monotonic()
+    results = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
+    return {"connections": count, "greeted": sum(1 for r in results if r is True),
+            "errors": sorted({repr(r)[:80] for r in results if isinstance(r, Exception)})[:3],
+            "seconds": time.monotonic() - start, "load": load_average()}
+
+
 def warm_up_connections(port, count):
     """A server in service has had connections before; the first ones grow its heap and pools once,
     which is not what each further connection costs."""
@@ -416,9 +433,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--config", default=os.path.join(HERE, "bench.yaml"), help="guerrillad config to bench")
     p.add_argument("--reps", type=int, default=3, help="measured repetitions per scenario (median reported)")
-    p.add_argument("--scenarios", default="reuse-4k,large-100k,conn-per-msg-4k,idle,large-messages",
-                   help="comma-separated: " + ", ".join(LOAD) + ", idle, large-messages")
+    p.add_argument("--scenarios", default="reuse-4k,large-100k,conn-per-msg-4k,idle,burst,large-messages",
+                   help="comma-separated: " + ", ".join(LOAD) + ", idle, burst, large-messages")
     p.add_argument("--idle", default="5000,20000", help="idle connection counts")
+    p.add_argument("--burst", type=int, default=5000, help="burst: connections opened at once")
     p.add_argument("--idle-warm-up", action="store_true", help="open and close 5,000 connections before"
                    " measuring idle memory")
     p.add_argument("--large", default="1024,50", help="large-messages: MiB of each single message, the last"
@@ -456,6 +474,21 @@ def main():
                           f" replies {r['replies']}", flush=True)
                 print(f"large-messages: OutOfMemoryError lines in the server log: {row['out_of_memory_errors_logged']};"
                       f" store failures: {row['store_failures']}", flush=True)
+                continue
+            if scenario == "burst":
+                row = {}
+                for kind in ("smtp-sink", "guerrillad"):
+                    server = Sink(scratch) if kind == "smtp-sink" else \
+                        Guerrillad(scratch, args.config, args.java_opts, "burst")
+                    try:
+                        row[kind] = asyncio.run(burst(server.port, args.burst))
+                    finally:
+                        server.stop()
+                out["scenarios"][f"burst-{args.burst}"] = row
+                s, g = row["smtp-sink"], row["guerrillad"]
+                print(f"burst-{args.burst}: smtp-sink greeted {s['greeted']}/{s['connections']} in {s['seconds']:.2f} s;"
+                      f" guerrillad greeted {g['greeted']}/{g['connections']} in {g['seconds']:.2f} s"
+                      + (f" errors {g['errors']}" if g["errors"] else "") + f"; load {g['load']}", flush=True)
                 continue
             if scenario == "idle":
                 for count in (int(c) for c in args.idle.split(",")):
