@@ -16,6 +16,11 @@ final class Hasher implements Processor {
     private static final MessageDigest MD5 = md5();
 
     @Override
+    public boolean runsInline() {
+        return true;
+    }
+
+    @Override
     public CompletableFuture<Void> process(Message m) {
         byte[] queueId = m.envelope().queueId().getBytes(StandardCharsets.US_ASCII);
         for (Message.Copy c : m.copies()) {

@@ -7,6 +7,11 @@ import java.util.concurrent.CompletableFuture;
 /** Prepends Delivered-To and Received (RFC 5321 4.4) to each recipient's copy. */
 final class Header implements Processor {
     @Override
+    public boolean runsInline() {
+        return true;
+    }
+
+    @Override
     public CompletableFuture<Void> process(Message m) {
         for (Message.Copy c : m.copies()) {
             c.trace(TraceHeaders.forRecipient(m.envelope(), c.recipient()));

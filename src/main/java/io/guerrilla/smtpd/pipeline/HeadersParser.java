@@ -10,6 +10,11 @@ import java.util.concurrent.CompletableFuture;
 /** Parses the top-level headers once (Mime4j) for the row's subject, charset, content type and the rest. */
 final class HeadersParser implements Processor {
     @Override
+    public boolean runsInline() {
+        return true;
+    }
+
+    @Override
     public CompletableFuture<Void> process(Message m) {
         try (InputStream in = m.envelope().body().openStream()) {
             m.headers(HeaderExtractor.extract(in));

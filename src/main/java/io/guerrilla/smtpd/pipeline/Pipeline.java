@@ -25,8 +25,17 @@ public final class Pipeline implements Delivery, AutoCloseable {
     private final ExecutorService checkExecutor;
     private final long checkTimeoutMs;
 
+    /**
+     * Bodies up to this size in memory go through steps that all {@link Processor#runsInline run inline}
+     * on the calling thread (the event loop): parsing at most this much takes microseconds, less than
+     * handing the message to another thread and back.
+     */
+    static final long INLINE_BODY_BYTES = 64 * 1024;
+    private final boolean inlineSteps;
+
     private Pipeline(List<Processor> processors, Executor executor, List<RecipientCheck> checks,
                      ExecutorService checkExecutor, long checkTimeoutMs) {
+        this.inlineSteps = processors.stream().allMatch(Processor::runsInline);
         this.processors = processors;
         this.executor = executor;
         this.checks = checks;
@@ -93,8 +102,9 @@ public final class Pipeline implements Delivery, AutoCloseable {
     public CompletableFuture<Void> save(Envelope env) {
         Message m = new Message(env);
         CompletableFuture<Void> f = CompletableFuture.completedFuture(null);
+        boolean inline = inlineSteps && !env.body().spilled() && env.body().size() <= INLINE_BODY_BYTES;
         for (Processor p : processors) {
-            f = f.thenComposeAsync(v -> p.process(m), executor);
+            f = inline ? f.thenCompose(v -> p.process(m)) : f.thenComposeAsync(v -> p.process(m), executor);
         }
         return f.whenComplete((ok, err) -> {
             m.release();

@@ -12,6 +12,14 @@ public interface Processor extends AutoCloseable {
 
     CompletableFuture<Void> process(Message message);
 
+    /**
+     * Whether the step is cheap on a small message and never blocks (no I/O, no waiting), so it may run
+     * on an event loop; see {@link Pipeline#INLINE_BODY_BYTES}.
+     */
+    default boolean runsInline() {
+        return false;
+    }
+
     /** Cheap: whether the service this step writes to was reachable at the last attempt. */
     default boolean isHealthy() {
         return true;

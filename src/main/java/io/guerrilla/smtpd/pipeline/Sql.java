@@ -22,6 +22,11 @@ final class Sql implements Processor {
     }
 
     @Override
+    public boolean runsInline() {
+        return true;
+    }
+
+    @Override
     public CompletableFuture<Void> process(Message m) {
         return store.save(rows(m));
     }
