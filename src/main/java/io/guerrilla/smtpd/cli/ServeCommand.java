@@ -93,6 +93,8 @@ final class ServeCommand implements Callable<Integer> {
                 Files.writeString(wantedPidFile, ProcessHandle.current().pid() + "\n");
                 pidFile = wantedPidFile;
             }
+            // The last step of starting: scripts (and tests) wait for this line, as for the pid file.
+            log.info("serving, pid {}", ProcessHandle.current().pid());
         } catch (StoreException e) {
             log.error("cannot start: {}", e.getMessage());
             stop(daemon, admin, pidFile);

@@ -48,7 +48,8 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
     static final int WRITE_CHUNK = 64 * 1024;
     /**
      * Chunks handed to the file writer and not yet written, past which the connection should stop
-     * reading: 1 MiB per connection at most, however slow the disk.
+     * reading: however slow the disk, a connection holds at most the first chunk (the in-memory part,
+     * up to the spill threshold) and 15 more of 64 KiB.
      */
     static final int MAX_PENDING_CHUNKS = 16;
     /** Reading resumes once the writer is this far behind, so it does not pause and resume per chunk. */

@@ -26,6 +26,8 @@ class ShutdownIT {
                 "--pid-file", pid.toString());
              SmtpClient inData = new SmtpClient(port);
              SmtpClient idle = new SmtpClient(port)) {
+            // Written once serving, which is just after the port the start waits for opens.
+            server.awaitLog("serving, pid");
             assertThat(Files.readString(pid).trim()).isEqualTo(Long.toString(server.pid()));
             inData.reply();
             inData.command("EHLO busy.test");
