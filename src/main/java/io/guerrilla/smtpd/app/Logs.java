@@ -1,6 +1,5 @@
 package io.guerrilla.smtpd.app;
 
-import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
@@ -8,13 +7,17 @@ import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
-import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -27,21 +30,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * so no line is lost; for a file this also reopens it by name, which is what logrotate needs after
  * it has moved the old file away.
  *
- * <p>The writing happens on Logback's async worker, not on the SMTP event loops that log: a slow
- * disk or a blocked stdout pipe must not stall every session of a loop.
+ * <p>The writing happens on a {@link BatchingAppender}'s thread, not on the SMTP event loops that
+ * log: a slow disk or a blocked stdout pipe must not stall every session of a loop.
  */
 public final class Logs {
     /** Key-value pairs (connection id, queue id, ...) follow the message; the trailing blank is trimmed. */
     static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{20} - "
             + "%replace(%msg %kvp{NONE}){' $', ''}%n%ex";
-    /**
-     * Log events buffered for the writer thread: a few seconds of the busiest logging (three lines
-     * per connection at thousands of connections a second). When full, loggers wait rather than
-     * lose lines, so an operator's record stays complete.
-     */
-    static final int ASYNC_QUEUE_SIZE = 8192;
     private static final AtomicInteger generation = new AtomicInteger();
-    private static AsyncAppender current;
+    private static BatchingAppender current;
 
     private Logs() {
     }
@@ -53,20 +50,17 @@ public final class Logs {
     public static synchronized boolean configure(GuerrillaConfig config) {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
-        OutputStreamAppender<ILoggingEvent> target = appender(ctx, config.logFile);
         int n = generation.incrementAndGet();
+        OutputStreamAppender<ILoggingEvent> target = appender(ctx, config.logFile, encoder(ctx, config.logFormat));
         target.setName("guerrilla-out-" + n);
-        target.setEncoder(encoder(ctx, config.logFormat));
+        target.setImmediateFlush(false);
         target.start();
         if (!target.isStarted()) {
             return false;
         }
-        AsyncAppender next = new AsyncAppender();
+        BatchingAppender next = new BatchingAppender(target);
         next.setContext(ctx);
         next.setName("guerrilla-" + n);
-        next.setQueueSize(ASYNC_QUEUE_SIZE);
-        next.setDiscardingThreshold(0);
-        next.addAppender(target);
         next.start();
         List<Appender<ILoggingEvent>> old = new ArrayList<>();
         for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
@@ -92,16 +86,32 @@ public final class Logs {
         }
     }
 
-    private static OutputStreamAppender<ILoggingEvent> appender(LoggerContext ctx, String logFile) {
+    private static OutputStreamAppender<ILoggingEvent> appender(LoggerContext ctx, String logFile,
+                                                                Encoder<ILoggingEvent> encoder) {
         String target = logFile.toLowerCase(Locale.ROOT);
         if (target.equals("stdout") || target.equals("stderr")) {
-            ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+            // Straight to the descriptor through our own buffer: System.out flushes every write, which
+            // would undo the batching. Closing the appender (a reload) must not close stdout itself.
+            OutputStreamAppender<ILoggingEvent> console = new OutputStreamAppender<>();
             console.setContext(ctx);
-            console.setTarget(target.equals("stdout") ? "System.out" : "System.err");
+            console.setEncoder(encoder);
+            FileDescriptor fd = target.equals("stdout") ? FileDescriptor.out : FileDescriptor.err;
+            console.setOutputStream(new FilterOutputStream(new BufferedOutputStream(new FileOutputStream(fd), 8192)) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            });
             return console;
         }
         FileAppender<ILoggingEvent> file = new FileAppender<>();
         file.setContext(ctx);
+        file.setEncoder(encoder);
         file.setFile(logFile);
         file.setAppend(true);
         return file;
