@@ -31,10 +31,19 @@ final class Compressor implements Processor {
         try {
             for (Message.Copy c : m.copies()) {
                 MessageBody out = m.newBody();
-                try (InputStream in = c.open();
-                     OutputStream z = "gzip".equals(format) ? new GZIPOutputStream(out.outputStream(), BUFFER_BYTES)
-                             : new DeflaterOutputStream(out.outputStream(), new Deflater(), BUFFER_BYTES, false)) {
-                    in.transferTo(z);
+                if ("gzip".equals(format)) {
+                    try (InputStream in = c.open(); OutputStream z = new GZIPOutputStream(out.outputStream(), BUFFER_BYTES)) {
+                        in.transferTo(z);
+                    }
+                } else {
+                    // A Deflater passed in is not ended by the stream: its native memory is freed here.
+                    Deflater deflater = new Deflater();
+                    try (InputStream in = c.open();
+                         OutputStream z = new DeflaterOutputStream(out.outputStream(), deflater, BUFFER_BYTES, false)) {
+                        in.transferTo(z);
+                    } finally {
+                        deflater.end();
+                    }
                 }
                 c.replace(out, format);
             }

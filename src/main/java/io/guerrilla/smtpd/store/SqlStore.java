@@ -377,7 +377,7 @@ public final class SqlStore implements MailStore {
                 count.setInt(1, messages.size());
                 count.executeUpdate();
                 c.commit();
-            } catch (SQLException | RuntimeException e) {
+            } catch (SQLException | StoreException | RuntimeException e) {
                 rollback(c, e);
                 throw e;
             } catch (IOException e) {
