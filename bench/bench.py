@@ -428,6 +428,18 @@ def run_large(server, sizes_mib, concurrent):
             "store_failures": failures}
 
 
+def against_both(scratch, args, tag, measure):
+    """measure(server) against a fresh smtp-sink, then a fresh guerrillad; each stopped afterwards."""
+    row = {}
+    for kind in ("smtp-sink", "guerrillad"):
+        server = Sink(scratch) if kind == "smtp-sink" else Guerrillad(scratch, args.config, args.java_opts, tag)
+        try:
+            row[kind] = measure(server)
+        finally:
+            server.stop()
+    return row
+
+
 def median(results, key):
     values = [r[key] for r in results if r[key] is not None]
     return statistics.median(values) if values else None
@@ -480,14 +492,7 @@ def main():
                       f" store failures: {row['store_failures']}", flush=True)
                 continue
             if scenario == "burst":
-                row = {}
-                for kind in ("smtp-sink", "guerrillad"):
-                    server = Sink(scratch) if kind == "smtp-sink" else \
-                        Guerrillad(scratch, args.config, args.java_opts, "burst")
-                    try:
-                        row[kind] = asyncio.run(burst(server.port, args.burst))
-                    finally:
-                        server.stop()
+                row = against_both(scratch, args, "burst", lambda server: asyncio.run(burst(server.port, args.burst)))
                 out["scenarios"][f"burst-{args.burst}"] = row
                 s, g = row["smtp-sink"], row["guerrillad"]
                 print(f"burst-{args.burst}: smtp-sink greeted {s['greeted']}/{s['connections']} in {s['seconds']:.2f} s;"
@@ -496,14 +501,8 @@ def main():
                 continue
             if scenario == "idle":
                 for count in (int(c) for c in args.idle.split(",")):
-                    row = {}
-                    for kind in ("smtp-sink", "guerrillad"):
-                        server = Sink(scratch) if kind == "smtp-sink" else \
-                            Guerrillad(scratch, args.config, args.java_opts, f"idle-{count}")
-                        try:
-                            row[kind] = run_idle(server, count, args.idle_warm_up)
-                        finally:
-                            server.stop()
+                    row = against_both(scratch, args, f"idle-{count}",
+                                       lambda server: run_idle(server, count, args.idle_warm_up))
                     out["scenarios"][f"idle-{count}"] = row
                     s, g = row["smtp-sink"], row["guerrillad"]
                     print(f"idle-{count}: smtp-sink {s['kib_per_connection']:.1f} KiB/conn ({s['connections']} open);"
@@ -514,14 +513,7 @@ def main():
                           + f") load {g['load']}"
                           + (f" FAILED {g['failed']}" if g["failed"] else ""), flush=True)
                 continue
-            row = {}
-            for kind in ("smtp-sink", "guerrillad"):
-                server = Sink(scratch) if kind == "smtp-sink" else \
-                    Guerrillad(scratch, args.config, args.java_opts, scenario)
-                try:
-                    row[kind] = run_load(server, scenario, args.reps)
-                finally:
-                    server.stop()
+            row = against_both(scratch, args, scenario, lambda server: run_load(server, scenario, args.reps))
             out["scenarios"][scenario] = row
             s, g = row["smtp-sink"], row["guerrillad"]
             sink_rate, rate = median(s, "msgs_per_s"), median(g, "msgs_per_s")

@@ -144,17 +144,8 @@ class StoreEndToEndTest {
             c.store = store;
             c.spillThreshold = 64 * 1024;
         })) {
-            try (SmtpClient c = new SmtpClient(server.port())) {
-                c.reply();
-                c.command("EHLO client.test");
-                assertThat(c.command("MAIL FROM:<big@remote.test> BODY=8BITMIME")).startsWith("250 ");
-                assertThat(c.command("RCPT TO:<alice@example.com>")).startsWith("250 ");
-                assertThat(c.command("RCPT TO:<bob@example.com>")).startsWith("250 ");
-                assertThat(c.command("DATA")).startsWith("354 ");
-                c.send(content);
-                c.send(".\r\n");
-                assertThat(c.reply()).startsWith("250 2.0.0 ");
-            }
+            assertThat(sendContent(server.port(), content, "alice@example.com", "bob@example.com"))
+                    .startsWith("250 2.0.0 ");
             List<Map<String, Object>> rows = server.rows();
             assertThat(rows).hasSize(2);
             for (Map<String, Object> row : rows) {
@@ -190,19 +181,26 @@ class StoreEndToEndTest {
             c.store = store;
             c.maxSize = packet * 2;
         })) {
-            try (SmtpClient c = new SmtpClient(server.port())) {
-                c.reply();
-                c.command("EHLO client.test");
-                assertThat(c.command("MAIL FROM:<big@remote.test>")).startsWith("250 ");
-                assertThat(c.command("RCPT TO:<alice@example.com>")).startsWith("250 ");
-                assertThat(c.command("DATA")).startsWith("354 ");
-                c.send(content);
-                c.send(".\r\n");
-                assertThat(c.reply()).startsWith("451 4.3.0");
-            }
+            assertThat(sendContent(server.port(), content, "alice@example.com")).startsWith("451 4.3.0");
             assertThat(SmtpClient.deliver(server.port(), "small@remote.test", "bob@example.com", "right after"))
                     .startsWith("250 2.0.0");
             assertThat(server.rows()).extracting(r -> r.get("to")).containsExactly("bob@example.com");
+        }
+    }
+
+    /** Sends {@code content} (already ending in CRLF, no line starting with a dot) as one message; the reply to it. */
+    private static String sendContent(int port, byte[] content, String... recipients) throws Exception {
+        try (SmtpClient c = new SmtpClient(port)) {
+            c.reply();
+            c.command("EHLO client.test");
+            assertThat(c.command("MAIL FROM:<big@remote.test> BODY=8BITMIME")).startsWith("250 ");
+            for (String rcpt : recipients) {
+                assertThat(c.command("RCPT TO:<" + rcpt + ">")).startsWith("250 ");
+            }
+            assertThat(c.command("DATA")).startsWith("354 ");
+            c.send(content);
+            c.send(".\r\n");
+            return c.reply();
         }
     }
 
