@@ -2,8 +2,10 @@ package io.guerrilla.smtpd.app;
 
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.config.HostPort;
+import io.guerrilla.smtpd.config.Limits;
 import io.guerrilla.smtpd.config.ListenerConfig;
 import io.guerrilla.smtpd.config.StoreConfig;
+import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Pipeline;
 import io.guerrilla.smtpd.pipeline.SwappableDelivery;
@@ -47,6 +49,8 @@ public final class Daemon implements AutoCloseable {
     private ExecutorService processing;
     /** Spilled message bodies' file writes; blocking I/O, so never on an event loop (see MessageBody). */
     private ExecutorService spillWriter;
+    /** Read once at start: a reload does not resize it. */
+    private MemoryBudget bodyMemory;
     private SwappableDelivery delivery;
     private final Map<HostPort, SmtpServer> servers = new LinkedHashMap<>();
     /** Listeners removed by a reload whose sessions may still be running; drained on stop too. */
@@ -67,6 +71,8 @@ public final class Daemon implements AutoCloseable {
         int cores = Runtime.getRuntime().availableProcessors();
         processing = pool("processing", cores);
         spillWriter = pool("spill-writer", cores);
+        bodyMemory = MemoryBudget.of(config.bodyMemory, Limits.BODY_MEMORY_SHARE);
+        log.info("body memory {} octets", bodyMemory.limit());
         delivery = new SwappableDelivery(openDelivery(config));
         boss = transport.newGroup(1);
         workers = transport.newGroup(cores);
@@ -108,7 +114,7 @@ public final class Daemon implements AutoCloseable {
 
     private SmtpServer newServer(ListenerConfig listener, StoreConfig storeConfig) {
         return new SmtpServer(ListenerSettings.from(listener, storeConfig), delivery, transport, boss, workers,
-                metrics, spillWriter);
+                metrics, spillWriter, bodyMemory);
     }
 
     /** The running listeners, in config order. */

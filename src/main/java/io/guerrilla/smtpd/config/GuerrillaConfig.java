@@ -32,6 +32,8 @@ public final class GuerrillaConfig extends ListenerConfig {
     public String pidFile = "";
     /** Seconds a graceful stop waits for in-flight messages (see {@link Limits#SHUTDOWN_TIMEOUT_SECONDS}). */
     public int shutdownTimeout = Limits.SHUTDOWN_TIMEOUT_SECONDS;
+    /** Direct memory for all bodies being received, every listener together (see {@link Limits#BODY_MEMORY}). */
+    public long bodyMemory = Limits.BODY_MEMORY;
     public AdminConfig admin = new AdminConfig();
 
     /** Keys of a go-guerrilla config that had no equivalent here; not a config key itself. */
@@ -76,6 +78,7 @@ public final class GuerrillaConfig extends ListenerConfig {
             errors.add("pid_file: must be a path, or empty for none");
         }
         positive(errors, "shutdown_timeout", shutdownTimeout);
+        notNegative(errors, "body_memory", bodyMemory);
         if (admin == null) {
             errors.add("admin: missing");
         } else {

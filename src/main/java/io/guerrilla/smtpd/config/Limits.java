@@ -77,4 +77,14 @@ public final class Limits {
      * however large the messages are.
      */
     public static final long SPILL_THRESHOLD = 1024 * 1024;
+    /**
+     * Octets of direct memory all message bodies being received may hold together; 0 = this share of
+     * the JVM's direct memory (-XX:MaxDirectMemorySize, by default the maximum heap). Above it a new
+     * message gets 451 4.3.1 and receiving connections wait, instead of a buffer allocation failing
+     * and the connection being reset without a reply; the other half is left for socket reads,
+     * TLS, replies and the allocator's own slack.
+     */
+    public static final long BODY_MEMORY = 0;
+    /** The share of direct memory body_memory: 0 stands for (see {@link #BODY_MEMORY}). */
+    public static final double BODY_MEMORY_SHARE = 0.5;
 }

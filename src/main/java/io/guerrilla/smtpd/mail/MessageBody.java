@@ -35,6 +35,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * yet written are bounded by the caller: when {@link #writeBehindFull} says so, the connection
  * stops reading until {@link #whenDrained} calls back.
  *
+ * <p>Every buffer's capacity is reserved from a {@link MemoryBudget} shared by all connections: when
+ * the in-memory part would grow past what the budget has left, the body spills at once instead, and
+ * the chunks waiting for the file are counted until written, so the caller can stop reading while
+ * the budget is spent (see {@code docs/memory.md}).
+ *
  * <p>Appended to by one thread (the connection's event loop); read afterwards by the store, which
  * may open as many streams as it likes. Reference-counted because the connection and the store
  * each hold it until they are done: the store may still be reading it when the connection has
@@ -42,8 +47,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class MessageBody extends AbstractReferenceCounted implements BodySink {
     private static final byte[] CRLF = {'\r', '\n'};
-    /** A 4 KiB message (the common case) fits without growing the buffer. */
-    private static final int INITIAL_CAPACITY = 8 * 1024;
+    /** A 4 KiB message (the common case) fits without growing the buffer; also what a new body reserves. */
+    public static final int INITIAL_CAPACITY = 8 * 1024;
     /** Bytes gathered before one write to the spill file: few syscalls, little memory per connection. */
     static final int WRITE_CHUNK = 64 * 1024;
     /**
@@ -60,6 +65,7 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
     private final long spillThreshold;
     private final Path spillDirectory;
     private final Executor fileWriter;
+    private final MemoryBudget memory;
     /** The whole body while in memory; the not yet handed-off tail once spilled. */
     private ByteBuf buffer;
     /** Whether chunks go to the file; set by the appending thread when the threshold is passed. */
@@ -81,25 +87,36 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
      * @param spillThreshold octets kept in memory before the body moves to a file in {@code spillDirectory}
      */
     public MessageBody(ByteBufAllocator alloc, long maxSize, long spillThreshold, Path spillDirectory) {
-        this(alloc, maxSize, spillThreshold, spillDirectory, Runnable::run);
+        this(alloc, maxSize, spillThreshold, spillDirectory, Runnable::run, MemoryBudget.UNBOUNDED);
     }
 
-    /** @param fileWriter runs the spill file's creation and writes, one body's in order */
+    /**
+     * @param fileWriter runs the spill file's creation and writes, one body's in order
+     * @param memory     what this body's buffers are counted against; the caller has checked that a new
+     *                   body fits ({@link #INITIAL_CAPACITY})
+     */
     public MessageBody(ByteBufAllocator alloc, long maxSize, long spillThreshold, Path spillDirectory,
-                       Executor fileWriter) {
+                       Executor fileWriter, MemoryBudget memory) {
         this.alloc = alloc;
         this.maxSize = maxSize;
         this.spillThreshold = spillThreshold;
         this.spillDirectory = spillDirectory;
         this.fileWriter = fileWriter;
-        this.buffer = alloc.buffer((int) Math.min(INITIAL_CAPACITY, Math.max(spillThreshold, 1)));
+        this.memory = memory;
+        // The in-memory part never grows past the threshold: a body that would is spilled instead.
+        int max = (int) Math.min(Math.max(spillThreshold, WRITE_CHUNK), Integer.MAX_VALUE);
+        this.buffer = alloc.buffer((int) Math.min(INITIAL_CAPACITY, max), max);
+        memory.reserve(buffer.capacity());
     }
 
     @Override
     public void append(ByteBuf src, int index, int length) {
         size += length;
-        if (keep()) {
-            buffer.writeBytes(src, index, length);
+        int done = 0;
+        while (keep() && done < length) {
+            int n = room(length - done);
+            buffer.writeBytes(src, index + done, n);
+            done += n;
             afterWrite();
         }
     }
@@ -112,8 +129,11 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
     /** Appends bytes that did not come off the wire, e.g. a processor's compressed copy (see {@link #derived}). */
     public void append(byte[] src, int offset, int length) {
         size += length;
-        if (keep()) {
-            buffer.writeBytes(src, offset, length);
+        int done = 0;
+        while (keep() && done < length) {
+            int n = room(length - done);
+            buffer.writeBytes(src, offset + done, n);
+            done += n;
             afterWrite();
         }
     }
@@ -146,14 +166,59 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
         return size <= maxSize && spillFailure == null;
     }
 
-    private void afterWrite() {
-        if (spilling ? buffer.readableBytes() >= WRITE_CHUNK : buffer.readableBytes() > spillThreshold) {
-            spilling = true;
-            ByteBuf chunk = buffer;
-            buffer = alloc.buffer(WRITE_CHUNK);
-            pendingChunks.incrementAndGet();
-            writes = writes.thenRunAsync(() -> writeChunk(chunk), fileWriter);
+    /**
+     * How many of {@code wanted} octets to write into the buffer now, after making room: a spilling
+     * body fills its fixed-size chunk; an in-memory one grows if the threshold and the budget allow,
+     * and otherwise starts spilling with what it has as the first chunk.
+     */
+    private int room(int wanted) {
+        if (!spilling) {
+            if (buffer.readableBytes() + (long) wanted > spillThreshold) {
+                startSpilling();
+            } else if (buffer.writableBytes() < wanted) {
+                int grown = alloc.calculateNewCapacity(buffer.writerIndex() + wanted, buffer.maxCapacity());
+                if (memory.tryReserve(grown - buffer.capacity())) {
+                    buffer.capacity(grown);
+                } else {
+                    startSpilling();
+                }
+            }
+            if (!spilling) {
+                return wanted;
+            }
         }
+        return Math.min(wanted, buffer.writableBytes());
+    }
+
+    private void startSpilling() {
+        spilling = true;
+        if (buffer.isReadable()) {
+            handOff();
+        } else {
+            memory.release(buffer.capacity());
+            buffer.release();
+            newChunk();
+        }
+    }
+
+    /** Bytes already read must be kept: the chunk is reserved even past the limit (the caller stops reading). */
+    private void newChunk() {
+        buffer = alloc.buffer(WRITE_CHUNK, WRITE_CHUNK);
+        memory.reserve(buffer.capacity());
+    }
+
+    private void afterWrite() {
+        if (spilling && !buffer.isWritable()) {
+            handOff();
+        }
+    }
+
+    /** Queues the buffer for the file writer, which frees it and its reservation, and starts a new chunk. */
+    private void handOff() {
+        ByteBuf chunk = buffer;
+        newChunk();
+        pendingChunks.incrementAndGet();
+        writes = writes.thenRunAsync(() -> writeChunk(chunk), fileWriter);
     }
 
     /** On the file writer: creates the file on the first chunk, appends, and frees the chunk. */
@@ -174,7 +239,9 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
             // Caught too, or the chain of writes would stop and its chunks never be freed.
             spillFailure = new IOException(e);
         } finally {
+            int capacity = chunk.capacity();
             chunk.release();
+            memory.release(capacity);
             if (pendingChunks.decrementAndGet() <= RESUME_PENDING_CHUNKS) {
                 Runnable resume = onDrained.getAndSet(null);
                 if (resume != null) {
@@ -258,7 +325,9 @@ public final class MessageBody extends AbstractReferenceCounted implements BodyS
 
     @Override
     protected void deallocate() {
+        int capacity = buffer.capacity();
         buffer.release();
+        memory.release(capacity);
         buffer = null;
         // After the writes still queued (a connection closed mid-DATA), which free their chunks.
         writes.whenComplete((ok, err) -> {

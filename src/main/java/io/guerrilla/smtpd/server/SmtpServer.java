@@ -1,6 +1,7 @@
 package io.guerrilla.smtpd.server;
 
 import io.guerrilla.smtpd.config.HostPort;
+import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Delivery;
 import io.netty.bootstrap.ServerBootstrap;
@@ -46,12 +47,17 @@ public final class SmtpServer implements AutoCloseable {
     private final ConnectionLimiter limiter;
     private final ClientLimiter clientLimiter;
     private final Executor spillWriter;
+    private final MemoryBudget bodyMemory;
     private Channel serverChannel;
 
-    /** @param spillWriter writes message bodies above spill_threshold to their files, off the event loops */
+    /**
+     * @param spillWriter writes message bodies above spill_threshold to their files, off the event loops
+     * @param bodyMemory  the direct memory all bodies being received may hold, shared by all listeners
+     */
     public SmtpServer(ListenerSettings settings, Delivery delivery, Transport transport, EventLoopGroup bossGroup,
-                      EventLoopGroup workerGroup, ServerMetrics metrics, Executor spillWriter) {
+                      EventLoopGroup workerGroup, ServerMetrics metrics, Executor spillWriter, MemoryBudget bodyMemory) {
         this.spillWriter = spillWriter;
+        this.bodyMemory = bodyMemory;
         this.settings = new AtomicReference<>(settings);
         this.delivery = delivery;
         this.metrics = metrics;
@@ -82,7 +88,7 @@ public final class SmtpServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("smtp", new SmtpSessionHandler(current, delivery, clientLimiter, metrics,
-                                        () -> draining, spillWriter));
+                                        () -> draining, spillWriter, bodyMemory));
                     }
                 });
         HostPort address = settings.get().address();

@@ -3,6 +3,7 @@ package io.guerrilla.smtpd.server;
 import io.guerrilla.smtpd.codec.CommandLine;
 import io.guerrilla.smtpd.codec.SmtpFramer;
 import io.guerrilla.smtpd.mail.Envelope;
+import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.mail.MessageBody;
 import io.guerrilla.smtpd.mail.QueueIds;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
@@ -58,6 +59,10 @@ import java.util.function.BooleanSupplier;
  * bytes to dodge the idle timeout is cut off. Likewise each command line must be complete within the
  * idle timeout of the previous one, so trickling a command a byte at a time does not hold a
  * connection either.
+ *
+ * <p>Bodies are counted against the shared {@link MemoryBudget}: a new message that does not fit is
+ * answered 451 4.3.1, and while the budget is spent, connections receiving content stop reading until
+ * memory is released (see {@code docs/memory.md}).
  */
 final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
@@ -76,8 +81,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private final SessionStateMachine machine;
     private final ClientLimiter clientLimiter;
     private final Executor spillWriter;
+    private final MemoryBudget memory;
     /** Reading stopped because the body's spill file writes fell behind (see MessageBody). */
     private boolean pausedForDisk;
+    /** Reading stopped because the memory budget of all bodies is spent. */
+    private boolean pausedForMemory;
 
     private ByteBuf cumulation;
     private MessageBody body;
@@ -103,8 +111,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private int messages;
 
     SmtpSessionHandler(ListenerSettings settings, Delivery pipeline, ClientLimiter clientLimiter,
-                        ServerMetrics metrics, BooleanSupplier draining, Executor spillWriter) {
+                        ServerMetrics metrics, BooleanSupplier draining, Executor spillWriter, MemoryBudget memory) {
         this.spillWriter = spillWriter;
+        this.memory = memory;
         this.settings = settings;
         this.pipeline = pipeline;
         this.clientLimiter = clientLimiter;
@@ -192,6 +201,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         process(ctx);
         pauseIfDiskBehind(ctx);
+        pauseIfMemorySpent(ctx);
     }
 
     @Override
@@ -276,7 +286,18 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private MessageBody newBody(ChannelHandlerContext ctx) {
         return new MessageBody(ctx.alloc(), settings.policy().maxMessageSize(), settings.spillThreshold(),
-                settings.spillDirectory(), spillWriter);
+                settings.spillDirectory(), spillWriter, memory);
+    }
+
+    /** Whether a new body's first buffer fits in the memory budget; a WARN line when it does not. */
+    private boolean admitBody(ChannelHandlerContext ctx) {
+        if (memory.used() + MessageBody.INITIAL_CAPACITY <= memory.limit()) {
+            return true;
+        }
+        log.atWarn().setMessage("message refused: body memory spent").addKeyValue("conn", connId)
+                .addKeyValue("client", clientIp).addKeyValue("body_memory_used", memory.used())
+                .addKeyValue("body_memory", memory.limit()).log();
+        return false;
     }
 
     /**
@@ -291,11 +312,42 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(false);
         body.whenDrained(() -> ctx.executor().execute(() -> {
             pausedForDisk = false;
-            ctx.channel().config().setAutoRead(true);
+            resumeReading(ctx);
         }));
     }
 
+    /**
+     * Stops reading content while all bodies together hold the whole memory budget; what is released
+     * (chunks written to their files, messages stored) lets them go on. A body kept in memory is
+     * spilled rather than grown under pressure, so every wait ends once the file writes catch up.
+     */
+    private void pauseIfMemorySpent(ChannelHandlerContext ctx) {
+        if (body == null || pausedForMemory || !(inData || inChunk) || !memory.exhausted()) {
+            return;
+        }
+        pausedForMemory = true;
+        ctx.channel().config().setAutoRead(false);
+        memory.whenAvailable(() -> ctx.executor().execute(() -> {
+            pausedForMemory = false;
+            resumeReading(ctx);
+        }));
+    }
+
+    /** Reading goes on once nothing holds it back; storing and validating resume it themselves. */
+    private void resumeReading(ChannelHandlerContext ctx) {
+        if (!pausedForDisk && !pausedForMemory && !storing && !validating) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
     private void apply(ChannelHandlerContext ctx, Outcome o) {
+        boolean startsBody = o.action() == Action.START_DATA
+                || o.action() == Action.READ_CHUNK && machine.chunkAccepted() && body == null;
+        if (startsBody && !admitBody(ctx)) {
+            metrics.messageReplied(Replies.NO_MEMORY_FOR_MESSAGE.code());
+            apply(ctx, machine.noMemoryForMessage());
+            return;
+        }
         if (o.reply() != null) {
             write(ctx, o.reply());
         }
@@ -360,7 +412,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long needed = settings.minDataRate() * settings.minDataRateWindow().toSeconds();
-        if (pausedForDisk) {
+        if (pausedForDisk || pausedForMemory) {
             // The wait is ours, not the client's.
             bytesThisWindow = 0;
             return;
@@ -579,6 +631,17 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof OutOfMemoryError) {
+            // The budget is there so this does not happen; if it does, the client still hears why.
+            log.atWarn().setMessage("out of memory, connection closed").addKeyValue("conn", connId)
+                    .addKeyValue("client", clientIp).addKeyValue("body_memory_used", memory.used())
+                    .addKeyValue("error", cause.toString()).log();
+            if (!closing) {
+                write(ctx, Replies.OUT_OF_MEMORY);
+                close(ctx);
+            }
+            return;
+        }
         log.atDebug().setMessage("connection failed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
                 .addKeyValue("error", cause.toString()).log();
         ctx.close();

@@ -47,6 +47,10 @@ public final class Replies {
     public static final Reply BARE_NEWLINE_IN_DATA = Reply.of(550, "5.6.0", "Error: bare <CR> or <LF> in message; lines must end with <CR><LF>");
     public static final Reply DATA_LINE_TOO_LONG = Reply.of(552, "5.6.0", "Error: message line longer than 1000 octets (RFC 5321 4.5.3.1.6)");
     public static final Reply STORE_FAILED = Reply.of(451, "4.3.0", "Error: message not stored, try again later");
+    /** RFC 3463 4.3.1: no memory for one more message body now (see docs/memory.md). */
+    public static final Reply NO_MEMORY_FOR_MESSAGE = Reply.of(451, "4.3.1", "Error: insufficient system resources, try again later");
+    /** The JVM refused a buffer (it should not: see docs/memory.md); the connection cannot go on. */
+    public static final Reply OUT_OF_MEMORY = Reply.of(421, "4.3.2", "Error: insufficient system resources, closing connection");
 
     public static final Reply TOO_MANY_ERRORS = Reply.of(421, "4.7.0", "Error: too many errors, closing connection");
     public static final Reply TOO_MANY_CONNECTIONS = Reply.of(421, "4.7.0", "Error: too many connections, try again later");

@@ -182,6 +182,22 @@ public final class SessionStateMachine {
         return new Outcome(null, Action.READ_CHUNK);
     }
 
+    /**
+     * The server has no memory for the message just begun (after DATA was accepted, or at its first
+     * BDAT chunk): 451 4.3.1 and the transaction is over. A refused chunk is still read and dropped,
+     * and answered at its end.
+     */
+    public Outcome noMemoryForMessage() {
+        if (state == State.DATA) {
+            resetTransaction();
+            return Outcome.reply(Replies.NO_MEMORY_FOR_MESSAGE);
+        }
+        requireState(State.BDAT);
+        resetTransaction();
+        chunkRejection = Replies.NO_MEMORY_FOR_MESSAGE;
+        return new Outcome(null, Action.READ_CHUNK);
+    }
+
     /** Called on the event loop once the store has committed (or failed to commit) the message. */
     public Outcome stored(boolean committed, String queueId) {
         requireState(State.STORING);

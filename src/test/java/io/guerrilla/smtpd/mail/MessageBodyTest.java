@@ -78,7 +78,7 @@ class MessageBodyTest {
             }
         });
         try {
-            MessageBody body = new MessageBody(ByteBufAllocator.DEFAULT, Long.MAX_VALUE, 4096, dir, writer);
+            MessageBody body = new MessageBody(ByteBufAllocator.DEFAULT, Long.MAX_VALUE, 4096, dir, writer, MemoryBudget.UNBOUNDED);
             ByteArrayOutputStream expected = new ByteArrayOutputStream();
             Random random = new Random(7);
             int appends = 0;
@@ -120,7 +120,7 @@ class MessageBodyTest {
         Path missing = Files.createTempDirectory("spill").resolve("no-such-directory");
         ExecutorService writer = Executors.newSingleThreadExecutor();
         try {
-            MessageBody body = new MessageBody(ByteBufAllocator.DEFAULT, Long.MAX_VALUE, 4096, missing, writer);
+            MessageBody body = new MessageBody(ByteBufAllocator.DEFAULT, Long.MAX_VALUE, 4096, missing, writer, MemoryBudget.UNBOUNDED);
             byte[] part = new byte[MessageBody.WRITE_CHUNK];
             for (int i = 0; i < 40; i++) {
                 body.append(Unpooled.wrappedBuffer(part), 0, part.length);

@@ -2,6 +2,7 @@ package io.guerrilla.smtpd.server;
 
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.mail.Envelope;
+import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Delivery;
 import io.guerrilla.smtpd.smtp.MailAddress;
@@ -26,6 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * can be held like a disk busy with writeback: the connection stops reading instead of queueing
  * without bound, resumes when the writes catch up, and the message arrives whole. (The same path
  * over real sockets with a real disk: SpilledBodyTest and StoreEndToEndTest's large messages.)
+ * Likewise for the memory budget of all bodies: a connection stops reading while it is spent, a new
+ * message is refused with 451 4.3.1 meanwhile (DATA and BDAT), and both go on when memory is back.
  */
 class SpillBackpressureTest {
 
@@ -92,22 +95,41 @@ class SpillBackpressureTest {
 
     @Test
     void readingStopsWhileSpillWritesAreBehindAndResumesWhenTheyCatchUp() throws Exception {
-        GuerrillaConfig c = new GuerrillaConfig();
-        c.allowedHosts = List.of("example.com");
-        c.spillThreshold = 4096;
-        c.spillDirectory = Files.createTempDirectory("spill").toString();
-        assertThat(c.validate()).isEmpty();
-        ListenerSettings settings = ListenerSettings.from(c, c.store);
+        ListenerSettings settings = settings();
         HeldExecutor disk = new HeldExecutor();
         ReadingDelivery delivery = new ReadingDelivery();
         EmbeddedChannel ch = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk));
+                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, MemoryBudget.UNBOUNDED));
         assertThat(replies(ch)).startsWith("220 ");
         ch.writeInbound(ascii("EHLO client.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<a@example.com>\r\nDATA\r\n"));
         assertThat(replies(ch)).contains("354 ");
 
-        byte[] line = ("x".repeat(998) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         StringBuilder sent = new StringBuilder();
+        long accepted = sendUntilReadingStops(ch, sent);
+        // The first chunk is the in-memory part (the 4 KiB threshold), then 64 KiB chunks.
+        assertThat(accepted).as("stops once 16 chunks wait for the disk, not before")
+                .isBetween(15L * 64 * 1024, 16L * 64 * 1024 + 4096);
+
+        finishOnceTheDiskCatchesUp(ch, disk, delivery, sent);
+    }
+
+    /** Lets the held writes run: reading must resume, and the end of data bring a 250 for the whole body. */
+    private static void finishOnceTheDiskCatchesUp(EmbeddedChannel ch, HeldExecutor disk, ReadingDelivery delivery,
+                                                   StringBuilder sent) {
+        disk.runAll();
+        ch.runPendingTasks();
+        assertThat(ch.config().isAutoRead()).as("reading resumes once the writes caught up").isTrue();
+        ch.writeInbound(ascii(".\r\n"));
+        disk.runAll();
+        ch.runPendingTasks();
+        assertThat(replies(ch)).startsWith("250 2.0.0");
+        assertThat(new String(delivery.received, StandardCharsets.US_ASCII)).isEqualTo(sent.toString());
+        ch.finishAndReleaseAll();
+    }
+
+    /** Sends 1000-octet lines of content until the handler stops reading; returns the octets sent. */
+    private static long sendUntilReadingStops(EmbeddedChannel ch, StringBuilder sent) {
+        byte[] line = ("x".repeat(998) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         long accepted = 0;
         while (ch.config().isAutoRead()) {
             ch.writeInbound(Unpooled.wrappedBuffer(line));
@@ -115,19 +137,51 @@ class SpillBackpressureTest {
             accepted += line.length;
             assertThat(accepted).as("octets accepted before reading stops").isLessThan(4L << 20);
         }
-        // The first chunk is the in-memory part (the 4 KiB threshold), then 64 KiB chunks.
-        assertThat(accepted).as("stops once 16 chunks wait for the disk, not before")
-                .isBetween(15L * 64 * 1024, 16L * 64 * 1024 + 4096);
+        return accepted;
+    }
 
-        disk.runAll();
-        ch.runPendingTasks();
-        assertThat(ch.config().isAutoRead()).as("reading resumes once the writes caught up").isTrue();
+    private static ListenerSettings settings() throws Exception {
+        GuerrillaConfig c = new GuerrillaConfig();
+        c.allowedHosts = List.of("example.com");
+        c.spillThreshold = 4096;
+        c.spillDirectory = Files.createTempDirectory("spill").toString();
+        assertThat(c.validate()).isEmpty();
+        return ListenerSettings.from(c, c.store);
+    }
 
-        ch.writeInbound(ascii(".\r\n"));
-        disk.runAll();
-        ch.runPendingTasks();
-        assertThat(replies(ch)).startsWith("250 2.0.0");
-        assertThat(new String(delivery.received, StandardCharsets.US_ASCII)).isEqualTo(sent.toString());
-        ch.finishAndReleaseAll();
+    @Test
+    void aSpentMemoryBudgetPausesReadingAndRefusesNewMessagesUntilMemoryIsBack() throws Exception {
+        ListenerSettings settings = settings();
+        HeldExecutor disk = new HeldExecutor();
+        MemoryBudget memory = new MemoryBudget(256 * 1024);
+        ReadingDelivery delivery = new ReadingDelivery();
+        EmbeddedChannel sender = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
+                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory));
+        EmbeddedChannel late = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
+                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory));
+        replies(sender);
+        replies(late);
+        sender.writeInbound(ascii("EHLO client.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<a@example.com>\r\nDATA\r\n"));
+        assertThat(replies(sender)).contains("354 ");
+
+        StringBuilder sent = new StringBuilder();
+        long accepted = sendUntilReadingStops(sender, sent);
+        assertThat(accepted).as("stops at the budget, before 16 chunks wait for the disk").isLessThan(15L * 64 * 1024);
+        assertThat(memory.used()).as("held past the budget by at most one chunk")
+                .isBetween(memory.limit(), memory.limit() + 64 * 1024);
+
+        late.writeInbound(ascii("EHLO late.test\r\nMAIL FROM:<l@remote.test>\r\nRCPT TO:<a@example.com>\r\nDATA\r\n"));
+        assertThat(replies(late)).as("no memory for a new message").contains("451 4.3.1").doesNotContain("354");
+        late.writeInbound(ascii("MAIL FROM:<l@remote.test>\r\nRCPT TO:<a@example.com>\r\nBDAT 5 LAST\r\nhello"
+                + "NOOP\r\n"));
+        assertThat(replies(late)).as("a refused chunk is read, dropped and answered; the next command is in sync")
+                .contains("451 4.3.1").endsWith("250 2.0.0 Ok\r\n");
+
+        finishOnceTheDiskCatchesUp(sender, disk, delivery, sent);
+        assertThat(memory.used()).as("every reservation is given back").isZero();
+
+        late.writeInbound(ascii("MAIL FROM:<l@remote.test>\r\nRCPT TO:<a@example.com>\r\nDATA\r\n"));
+        assertThat(replies(late)).as("new messages are taken again").contains("354 ");
+        late.finishAndReleaseAll();
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,11 +39,17 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts {@code guerrillad ARGS} in workDir and waits until {@code port} accepts connections. */
     public static ServerProcess start(Path workDir, int port, String... args) throws Exception {
+        return start(workDir, port, Map.of(), args);
+    }
+
+    /** As {@link #start(Path, int, String...)}, with extra environment (e.g. JAVA_OPTS for a small heap). */
+    public static ServerProcess start(Path workDir, int port, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         // As an operator's shell or service manager starts it: a runner that started the build in the
         // background (SIGINT and SIGQUIT ignored, as in any non-interactive shell's background job)
         // would otherwise pass that on, and the JVM cannot take over a signal ignored at its start.
         cmd.addAll(List.of("env", "--default-signal=INT,QUIT,TERM,HUP"));
+        env.forEach((k, v) -> cmd.add(k + "=" + v));
         cmd.add(launcher().toString());
         cmd.addAll(List.of(args));
         Path log = workDir.resolve("server.log");
