@@ -52,7 +52,7 @@ class MemoryPressureIT {
      * the moment most memory is held. The rest follows at full speed to keep the test short.
      */
     private static final long PAUSE_MS = 100;
-    private static final long SLOW_PART = 2_000_000;
+    private static final long SLOW_PART = 1_500_000;
     /** Bound for each step of the test; the whole run takes well under a minute on two cores. */
     private static final int REPLY_TIMEOUT_MS = 90_000;
     private static final String NO_REPLY = "no reply";
@@ -64,14 +64,17 @@ class MemoryPressureIT {
         store.path = dir.resolve("data/guerrilla.db").toString();
         int port = PrivateService.freePort();
         Path config = dir.resolve("guerrilla.yaml");
-        // Every client comes from 127.0.0.1: the per-address cap (50) would refuse most of them.
-        Files.writeString(config, ConfigFiles.yaml(port, store) + "max_connections_per_ip: 0\n");
+        // Every client comes from 127.0.0.1: the per-address cap (50) would refuse most of them. A short
+        // store timeout: 300 large messages queue up behind SQLite, and a 451 is as good an answer here.
+        Files.writeString(config, ConfigFiles.yaml(port, store).replace("store:\n", "store:\n  timeout: 10\n")
+                + "max_connections_per_ip: 0\n");
 
         Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         Map<String, String> failures = new ConcurrentHashMap<>();
         try (ServerProcess server = ServerProcess.start(dir, port, Map.of("JAVA_OPTS", "-Xmx256m"),
                 "serve", "-c", config.toString())) {
+            long started = System.nanoTime();
             CountDownLatch allInData = new CountDownLatch(CLIENTS);
             ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
             long bodySize = megabytes * 1_000_000L;
@@ -80,13 +83,14 @@ class MemoryPressureIT {
                 clients.execute(() -> {
                     String outcome = send(port, token, bodySize, allInData, failures);
                     outcomes.computeIfAbsent(outcome, k -> new AtomicInteger()).incrementAndGet();
-                    if (outcome.equals("250")) {
+                    if (outcome.startsWith("250")) {
                         acknowledged.add(token);
                     }
                 });
             }
             clients.shutdown();
             assertThat(clients.awaitTermination(3, TimeUnit.MINUTES)).as("clients finished").isTrue();
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
 
             Set<String> stored = new HashSet<>();
             try (Connection c = Databases.connect(store); Statement st = c.createStatement();
@@ -97,19 +101,27 @@ class MemoryPressureIT {
             }
             Map<String, Integer> counts = new TreeMap<>();
             outcomes.forEach((k, v) -> counts.put(k, v.get()));
-            long warnings = server.logText().lines().filter(l -> l.contains("4.3.")).count();
-            System.out.printf("memory %d MB x %d under -Xmx256m: %s; %d rows; %d log lines about memory%n",
-                    megabytes, CLIENTS, counts, stored.size(), warnings);
+            long warnings = server.logText().lines().filter(l -> l.contains("body memory spent")).count();
+            System.out.printf("memory %d MB x %d under -Xmx256m: %s; %d rows; %d WARN lines 'body memory spent'; %d s%n",
+                    megabytes, CLIENTS, counts, stored.size(), warnings, seconds);
             failures.values().stream().limit(5).forEach(f -> System.out.println("  " + f));
-            server.logText().lines().filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("Error"))
-                    .limit(10).forEach(l -> System.out.println("  server: " + l));
+            server.logText().lines().filter(l -> l.contains("ERROR") || l.contains("memory"))
+                    .limit(5).forEach(l -> System.out.println("  server: " + l));
 
             assertThat(counts.getOrDefault(NO_REPLY, 0)).as("clients cut off without an SMTP reply: %s", failures)
                     .isZero();
-            assertThat(acknowledged).as("some messages are taken under pressure").isNotEmpty();
+            int received = counts.getOrDefault("250 2.0.0", 0) + counts.getOrDefault("451 4.3.0", 0);
+            assertThat(received).as("messages received whole under pressure (250, or 451 from the store)").isPositive();
+            assertThat(counts.keySet()).as("only these answers").isSubsetOf("250 2.0.0", "451 4.3.0", "451 4.3.1",
+                    "421 4.3.2");
             assertThat(stored).as("every 250 has its row").containsAll(acknowledged);
             assertThat(server.logText()).doesNotContain("OutOfMemoryError");
         }
+    }
+
+    /** The reply code and enhanced code, e.g. "451 4.3.1". */
+    private static String code(String reply) {
+        return reply.substring(0, Math.min(9, reply.length()));
     }
 
     /** One slow sender; returns the code of the reply its message got, or {@link #NO_REPLY}. */
@@ -124,7 +136,7 @@ class MemoryPressureIT {
             for (String cmd : new String[] {"EHLO " + token + ".test", "MAIL FROM:<slow@sender.test>",
                     "RCPT TO:<slow@example.com>", "DATA"}) {
                 if (!reply.startsWith("2") && !reply.startsWith("354")) {
-                    return reply.substring(0, 3);
+                    return code(reply);
                 }
                 out.write((cmd + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
@@ -133,7 +145,7 @@ class MemoryPressureIT {
             allInData.countDown();
             counted = true;
             if (!reply.startsWith("354")) {
-                return reply.substring(0, 3);
+                return code(reply);
             }
             // Every body is under way at once, as when many large messages arrive together.
             allInData.await(60, TimeUnit.SECONDS);
@@ -144,7 +156,7 @@ class MemoryPressureIT {
                 s.setSoTimeout(2_000);
                 failures.put(token, "while sending: " + cutOff);
             }
-            return reply(in).substring(0, 3);
+            return code(reply(in));
         } catch (IOException | InterruptedException | RuntimeException e) {
             failures.merge(token, e.toString(), (a, b) -> a + "; then " + b);
             return NO_REPLY;
