@@ -78,7 +78,9 @@ public final class GuerrillaConfig extends ListenerConfig {
             errors.add("pid_file: must be a path, or empty for none");
         }
         positive(errors, "shutdown_timeout", shutdownTimeout);
-        notNegative(errors, "body_memory", bodyMemory);
+        if (bodyMemory < 0) {
+            errors.add("body_memory: must be 0 (half of the JVM's direct memory) or a number of octets");
+        }
         if (admin == null) {
             errors.add("admin: missing");
         } else {

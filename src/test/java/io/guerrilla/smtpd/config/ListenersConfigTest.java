@@ -61,6 +61,13 @@ class ListenersConfigTest {
     }
 
     @Test
+    void bodyMemoryIsATopLevelNumberOfOctets() throws Exception {
+        assertThat(ConfigLoader.parse("body_memory: 67108864\n", "test").bodyMemory).isEqualTo(64L << 20);
+        assertThatThrownBy(() -> ConfigLoader.parse("body_memory: -1\n", "test"))
+                .hasMessageContaining("body_memory: must be 0");
+    }
+
+    @Test
     void everyListenerServesWithItsOwnPolicy(@TempDir Path dir) throws Exception {
         GuerrillaConfig c = ConfigLoader.parse("""
                 allowed_hosts: [example.com]
