@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The direct memory all message bodies being received may hold together, shared by every listener
  * (see {@code docs/memory.md}). A body reserves what its buffers take as they grow; when the budget is
  * spent a body that would grow spills to its file at once instead, a new message is refused with
- * 451 4.3.1, and a connection whose chunks are waiting for the disk stops reading until memory comes
- * back. The JVM's direct memory is never asked for more than it has, which would fail a read and
- * reset the connection without a reply.
+ * 451 4.3.1, and connections receiving content stop reading until chunks written to their files or
+ * messages stored give memory back. So the JVM is not asked for more direct memory than it has: a
+ * failed read buffer would make Netty close the connection without a reply.
  *
  * <p>Reservations are counted, not enforced: bytes already read must be kept, so {@link #reserve}
  * may go past the limit by what one read brings per connection, and the caller then stops reading.
