@@ -67,7 +67,7 @@ public final class TraceHeaders {
     }
 
     /** Unicode's explicit directional formatting characters (UAX #9 2.1-2.6, 2.7 marks). */
-    public static boolean isBidiControl(int c) {
+    private static boolean isBidiControl(int c) {
         return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
     }
 }

@@ -116,9 +116,9 @@ class CliTest {
             Result list = run("mail", "list", "--db", server.config.store.path, "--to", "frank@example.com");
             assertThat(list.code()).as(list.err()).isZero();
             assertThat(list.out()).contains("frank@example.com", "listed by cli");
-            Result show = run("mail", "show", "1", "--raw", "--db", server.config.store.path);
+            Result show = run("mail", "show", "1", "--db", server.config.store.path);
             assertThat(show.code()).as(show.err()).isZero();
-            assertThat(show.out()).startsWith("Delivered-To: frank@example.com").contains("the body");
+            assertThat(show.out()).startsWith("id: 1\n").contains("\nDelivered-To: frank@example.com\n", "the body");
             assertThat(run("mail", "show", "999", "--db", server.config.store.path).code()).isEqualTo(1);
         }
     }
