@@ -1,6 +1,8 @@
 package io.guerrilla.smtpd.cli;
 
 import io.guerrilla.smtpd.config.ConfigException;
+import io.guerrilla.smtpd.config.GuerrillaConfig;
+import io.guerrilla.smtpd.pipeline.Pipeline;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,7 +21,9 @@ final class CheckConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            options.load().warnings.forEach(w -> spec.commandLine().getErr().println("guerrillad: warning: " + w));
+            GuerrillaConfig config = options.load();
+            config.warnings.forEach(w -> spec.commandLine().getErr().println("guerrillad: warning: " + w));
+            Pipeline.durabilityWarnings(config.store).forEach(w -> spec.commandLine().getErr().println("guerrillad: warning: " + w));
         } catch (ConfigException e) {
             spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
             return Main.EXIT_USAGE;
