@@ -1,10 +1,14 @@
 package io.guerrilla.smtpd.store;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +34,27 @@ class StoredMailPrivacyTest {
             assertThat(mode(db)).isEqualTo("rw-r-----");
             assertThat(mode(dir.resolve("data/mail/guerrilla.db-wal"))).as("SQLite copies the database's mode").isEqualTo("rw-r-----");
         }
+    }
+
+    @Test
+    void aDatabaseOthersCanReadIsWarnedAboutAtStart(@TempDir Path dir) throws Exception {
+        StoreConfig c = new StoreConfig();
+        c.path = dir.resolve("guerrilla.db").toString();
+        try (SqlStore s = new SqlStore(c)) {
+            s.open();
+        }
+        Files.setPosixFilePermissions(Path.of(c.path), PosixFilePermissions.fromString("rw-r--r--"));
+        Logger logger = (Logger) LoggerFactory.getLogger(SqlStore.class);
+        ListAppender<ILoggingEvent> seen = new ListAppender<>();
+        seen.start();
+        logger.addAppender(seen);
+        try (SqlStore s = new SqlStore(c)) {
+            s.open();
+        } finally {
+            logger.detachAppender(seen);
+        }
+        assertThat(seen.list).extracting(ILoggingEvent::getFormattedMessage)
+                .anySatisfy(m -> assertThat(m).contains("is readable by every local user (mode rw-r--r--)"));
     }
 
     @Test
