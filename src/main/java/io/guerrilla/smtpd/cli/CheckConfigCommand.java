@@ -3,6 +3,7 @@ package io.guerrilla.smtpd.cli;
 import io.guerrilla.smtpd.config.ConfigException;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.pipeline.Pipeline;
+import io.guerrilla.smtpd.store.SqlDialect;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,10 +23,11 @@ final class CheckConfigCommand implements Callable<Integer> {
     public Integer call() {
         try {
             GuerrillaConfig config = options.load();
-            config.warnings.forEach(w -> spec.commandLine().getErr().println("guerrillad: warning: " + w));
+            // A config's values (a go-guerrilla sql_dsn, a store.dsn) may carry a password: never echoed.
+            config.warnings.forEach(w -> spec.commandLine().getErr().println("guerrillad: warning: " + SqlDialect.redact(w)));
             Pipeline.durabilityWarnings(config.store).forEach(w -> spec.commandLine().getErr().println("guerrillad: warning: " + w));
         } catch (ConfigException e) {
-            spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
+            spec.commandLine().getErr().println("guerrillad: bad config: " + SqlDialect.redact(e.getMessage()));
             return Main.EXIT_USAGE;
         }
         spec.commandLine().getOut().println("config ok");
