@@ -105,6 +105,7 @@ public final class Daemon implements AutoCloseable {
                         + " max_allowed_packet): larger messages will get 451 4.3.0; raise max_allowed_packet",
                         largest, store.maxMailBytes());
             }
+            Pipeline.durabilityWarnings(storeConfig).forEach(w -> log.warn("{}", w));
             return new SwappableDelivery.Generation(Pipeline.create(storeConfig, store, processing), store);
         } catch (StoreException | RuntimeException e) {
             store.close();

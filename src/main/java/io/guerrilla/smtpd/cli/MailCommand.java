@@ -43,7 +43,9 @@ final class MailCommand implements Runnable {
             return withReader(spec, options, (reader, out) -> {
                 out.printf("%-8s %-19s %-30s %-30s %s%n", "ID", "DATE (UTC)", "FROM", "TO", "SUBJECT");
                 for (StoredMail m : reader.list(to, limit)) {
-                    out.printf("%-8d %-19s %-30s %-30s %s%n", m.id(), m.date(), m.from(), m.to(), m.subject());
+                    out.printf("%-8d %-19s %-30s %-30s %s%n", m.id(), TerminalText.column(m.date(), 19),
+                            TerminalText.column(m.from(), 30), TerminalText.column(m.to(), 30),
+                            TerminalText.column(m.subject(), TerminalText.SUBJECT_COLUMN));
                 }
                 out.flush();
                 return 0;
@@ -51,14 +53,17 @@ final class MailCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one stored message.")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = {"Show one stored message.",
+            "Control and bidi characters are shown visibly (ESC as ^[) unless --raw writes to a file or pipe."})
     static final class ShowMail implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
         @Parameters(paramLabel = "ID", description = "The mail_id from 'mail list'.")
         long id;
-        @Option(names = "--raw", description = "Print only the raw message as stored.")
+        @Option(names = "--raw", description = "Write only the message, its bytes exactly as stored (made visible on a terminal).")
         boolean raw;
+        @Option(names = "--force-raw", description = "As --raw, and the bytes unchanged even to a terminal.")
+        boolean forceRaw;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -71,14 +76,25 @@ final class MailCommand implements Runnable {
                     return Main.EXIT_RUNTIME;
                 }
                 StoredMail m = found.get();
-                if (!raw) {
+                if (!raw && !forceRaw) {
                     out.printf("id: %d%ndate: %s%nfrom: %s%nto: %s%nsubject: %s%nhash: %s%nip: %s%n%n",
-                            m.id(), m.date(), m.from(), m.to(), m.subject(), m.hash(), m.ipAddr());
+                            m.id(), TerminalText.visible(m.date()), TerminalText.visible(m.from()),
+                            TerminalText.visible(m.to()), TerminalText.visible(m.subject()),
+                            TerminalText.visible(m.hash()), TerminalText.visible(m.ipAddr()));
                 }
                 if (m.mail().length == 0 && ("redis".equals(m.body()) || "memcached".equals(m.body()))) {
                     out.println("(the message is in " + m.body() + " under key " + m.hash() + ")");
+                } else if (forceRaw || raw && !TerminalText.stdoutIsTerminal()) {
+                    // The stored bytes, not a decoding of them: 8-bit and binary bodies must survive a redirect.
+                    out.flush();
+                    System.out.write(m.mail(), 0, m.mail().length);
+                    System.out.flush();
+                    if (System.out.checkError()) {
+                        spec.commandLine().getErr().println("guerrillad: cannot write the message to standard output");
+                        return Main.EXIT_RUNTIME;
+                    }
                 } else {
-                    out.print(new String(m.mail(), StandardCharsets.UTF_8));
+                    out.print(TerminalText.visible(new String(m.mail(), StandardCharsets.UTF_8)));
                 }
                 out.flush();
                 return 0;

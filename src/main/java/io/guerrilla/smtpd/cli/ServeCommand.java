@@ -3,6 +3,7 @@ package io.guerrilla.smtpd.cli;
 import io.guerrilla.smtpd.admin.AdminServer;
 import io.guerrilla.smtpd.app.Daemon;
 import io.guerrilla.smtpd.app.Logs;
+import io.guerrilla.smtpd.app.PidFile;
 import io.guerrilla.smtpd.app.ReloadException;
 import io.guerrilla.smtpd.config.ConfigException;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
@@ -19,7 +20,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -68,7 +68,7 @@ final class ServeCommand implements Callable<Integer> {
         AdminServer admin = null;
         Path wantedPidFile = pidFileFlag != null ? pidFileFlag : config.pidFile.isBlank() ? null : Path.of(config.pidFile);
         // Set only once written: a second instance that fails to start must not remove the first one's.
-        Path pidFile = null;
+        PidFile pidFile = null;
         // Signals only queue work: reloads and the stop then run one at a time on this thread. The
         // handlers go in before anything listens, so a signal sent as soon as the port answers is
         // never met by the JVM's default action (exit) instead.
@@ -90,8 +90,7 @@ final class ServeCommand implements Callable<Integer> {
                 }
             }
             if (wantedPidFile != null) {
-                Files.writeString(wantedPidFile, ProcessHandle.current().pid() + "\n");
-                pidFile = wantedPidFile;
+                pidFile = PidFile.write(wantedPidFile, ProcessHandle.current().pid());
             }
             // The last step of starting: scripts (and tests) wait for this line, as for the pid file.
             log.info("serving, pid {}", ProcessHandle.current().pid());
@@ -161,16 +160,16 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private static void stop(Daemon daemon, AdminServer admin, Path pidFile) {
+    private static void stop(Daemon daemon, AdminServer admin, PidFile pidFile) {
         if (admin != null) {
             admin.close();
         }
         daemon.close();
         if (pidFile != null) {
             try {
-                Files.deleteIfExists(pidFile);
+                pidFile.remove();
             } catch (IOException e) {
-                log.warn("cannot remove pid file {}: {}", pidFile, e.toString());
+                log.warn("cannot remove pid file {}: {}", pidFile.path(), e.toString());
             }
         }
     }

@@ -67,6 +67,17 @@ public final class Limits {
     /** Milliseconds a Redis/Memcached write may take before the message fails with 451. */
     public static final int KEY_VALUE_TIMEOUT_MS = 2000;
     /**
+     * Milliseconds Redis WAIT (redis.wait_replicas) waits for replicas to acknowledge a body before the
+     * message gets 451; below KEY_VALUE_TIMEOUT_MS so the WAIT's own answer comes before the client gives up.
+     */
+    public static final int REDIS_WAIT_TIMEOUT_MS = 1000;
+    /**
+     * Milliseconds the start-up and check-config look at Redis's persistence settings may take: the
+     * first connection of a cold JVM (Netty, Lettuce set-up) on a busy machine takes seconds, more than
+     * a message's timeout_ms, and a timed-out check would only say "not checked".
+     */
+    public static final int REDIS_CHECK_TIMEOUT_MS = 10_000;
+    /**
      * Seconds a stop (SIGTERM) waits for messages being received and stored: the store timeout, as no
      * save waits longer than that, and well inside systemd's default TimeoutStopSec (90 s).
      */

@@ -62,6 +62,13 @@ public final class StoreConfig {
         /** Seconds a body is kept (go-guerrilla's redis_expire_seconds); 0 keeps it until evicted. */
         public int ttl = Limits.BODY_TTL_SECONDS;
         public int timeoutMs = Limits.KEY_VALUE_TIMEOUT_MS;
+        /**
+         * Redis only: replicas that must acknowledge each body (Redis WAIT) before the message may get
+         * 250; fewer within wait_timeout_ms answers 451. 0: no WAIT, the primary's own persistence counts.
+         */
+        public int waitReplicas = 0;
+        /** Redis only: milliseconds WAIT may take; less than timeout_ms. */
+        public int waitTimeoutMs = Limits.REDIS_WAIT_TIMEOUT_MS;
 
         public KeyValueConfig() {
         }
@@ -82,6 +89,13 @@ public final class StoreConfig {
                 errors.add(prefix + "ttl: must not be negative");
             }
             ListenerConfig.positive(errors, prefix + "timeout_ms", timeoutMs);
+            if (waitReplicas < 0) {
+                errors.add(prefix + "wait_replicas: must not be negative");
+            }
+            ListenerConfig.positive(errors, prefix + "wait_timeout_ms", waitTimeoutMs);
+            if (waitReplicas > 0 && waitTimeoutMs >= timeoutMs) {
+                errors.add(prefix + "wait_timeout_ms: must be less than timeout_ms, or the command times out before WAIT answers");
+            }
         }
     }
 
@@ -144,6 +158,9 @@ public final class StoreConfig {
             errors.add(prefix + "memcached: empty section");
         } else {
             memcached.validate(prefix + "memcached.", errors);
+            if (memcached.waitReplicas != 0) {
+                errors.add(prefix + "memcached.wait_replicas: Redis only (Memcached has no replication)");
+            }
             // Memcached reads an expiry beyond 30 days as a Unix time, which would expire the body at once.
             if (memcached.ttl > 30 * 24 * 3600) {
                 errors.add(prefix + "memcached.ttl: at most 2592000 (30 days)");

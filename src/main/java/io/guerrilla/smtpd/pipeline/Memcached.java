@@ -20,6 +20,10 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Memcached implements Processor {
     static final String BODY = "memcached";
+    /** Memcached has no persistence and evicts under memory pressure: said at start and by check-config. */
+    static final String VOLATILE = "store.memcached: Memcached keeps bodies in memory only and evicts them when full:"
+            + " a Memcached restart or eviction LOSES bodies already acknowledged with 250 (the rows stay and point"
+            + " at missing keys); use SQL bodies or Redis with appendfsync always where 250 must mean stored";
 
     private final MemcachedClient client;
     private final int ttl;

@@ -74,6 +74,22 @@ public final class Pipeline implements Delivery, AutoCloseable {
         return new Pipeline(List.copyOf(out), executor, List.copyOf(checks), checkExecutor, c.validateTimeoutMs);
     }
 
+    /**
+     * Why a 250 might not survive a restart of a service save_process keeps bodies in (Redis asked for
+     * its persistence settings, Memcached volatile by design); empty when every body is kept durably.
+     */
+    public static List<String> durabilityWarnings(StoreConfig c) {
+        List<String> out = new ArrayList<>();
+        for (ProcessorName name : ProcessorName.parse(c.saveProcess)) {
+            if (name == ProcessorName.REDIS) {
+                out.addAll(Redis.durabilityWarnings(c.redis));
+            } else if (name == ProcessorName.MEMCACHED) {
+                out.add(Memcached.VOLATILE);
+            }
+        }
+        return out;
+    }
+
     /** Whether validate_process names any check, so sessions must ask before accepting a recipient. */
     @Override
     public boolean validatesRecipients() {

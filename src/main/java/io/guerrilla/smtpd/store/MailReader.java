@@ -44,7 +44,8 @@ public final class MailReader implements AutoCloseable {
             }
             return new MailReader(conn, dialect);
         } catch (SQLException e) {
-            throw new StoreException("cannot open " + dialect.jdbcUrl(c) + ": " + e.getMessage(), e);
+            throw new StoreException("cannot open " + SqlDialect.redact(dialect.jdbcUrl(c)) + ": "
+                    + SqlDialect.redact(e.getMessage()), e);
         }
     }
 

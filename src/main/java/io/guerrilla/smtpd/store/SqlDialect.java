@@ -11,6 +11,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * What differs between the SQL databases: the JDBC URL, the DDL (same columns, each database's own
@@ -193,6 +194,21 @@ public enum SqlDialect {
     /** The JDBC URL: the config's dsn when given, otherwise built from host, port and database. */
     public String jdbcUrl(StoreConfig c) {
         return this != SQLITE && c.dsn != null && !c.dsn.isBlank() ? c.dsn : url(c);
+    }
+
+    /** A password parameter ({@code password=}, {@code pwd=}...) in a URL's query or properties. */
+    private static final Pattern PASSWORD_PARAMETER =
+            Pattern.compile("(?i)((?:password|passwd|pwd|pass)\\s*=)[^&;)\\s]*");
+    /** The password of {@code scheme://user:password@host}. */
+    private static final Pattern USERINFO_PASSWORD = Pattern.compile("(//[^/@:\\s]*:)[^/@\\s]*@");
+
+    /** The text (a JDBC URL, or a message that quotes one) with every password in it replaced by ***: for logs and errors. */
+    public static String redact(String text) {
+        if (text == null) {
+            return null;
+        }
+        String t = PASSWORD_PARAMETER.matcher(text).replaceAll("$1***");
+        return USERINFO_PASSWORD.matcher(t).replaceAll("$1***@");
     }
 
     abstract String url(StoreConfig c);

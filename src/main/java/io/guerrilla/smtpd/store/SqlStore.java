@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -121,11 +123,11 @@ public final class SqlStore implements MailStore {
             healthy = true;
         } catch (SQLException e) {
             if (!unavailable(e)) {
-                throw new StoreException("cannot use " + describe() + ": " + e.getMessage(), e);
+                throw new StoreException("cannot use " + describe() + ": " + SqlDialect.redact(e.getMessage()), e);
             }
-            lastProblem = e.getMessage();
+            lastProblem = SqlDialect.redact(e.getMessage());
             log.warn("{} unreachable ({}): starting anyway; messages get 451 4.3.0 until it is reachable,"
-                    + " and the schema is checked then", describe(), e.getMessage());
+                    + " and the schema is checked then", describe(), SqlDialect.redact(e.getMessage()));
         }
         int count = dialect == SqlDialect.SQLITE ? 1 : config.poolSize;
         for (int i = 0; i < count; i++) {
@@ -149,10 +151,7 @@ public final class SqlStore implements MailStore {
         h.setJdbcUrl(dialect.jdbcUrl(config));
         if (dialect == SqlDialect.SQLITE) {
             try {
-                Path parent = Path.of(config.path).toAbsolutePath().getParent();
-                if (parent != null) {
-                    Files.createDirectories(parent);
-                }
+                createPrivately(Path.of(config.path).toAbsolutePath());
             } catch (Exception e) {
                 throw new StoreException("cannot create the directory of " + config.path + ": " + e.getMessage(), e);
             }
@@ -176,7 +175,7 @@ public final class SqlStore implements MailStore {
         try {
             pool = new HikariDataSource(h);
         } catch (RuntimeException e) {
-            throw new StoreException("cannot set up the connection pool for " + describe() + ": " + e.getMessage(), e);
+            throw new StoreException("cannot set up the connection pool for " + describe() + ": " + SqlDialect.redact(e.getMessage()), e);
         }
     }
 
@@ -198,7 +197,7 @@ public final class SqlStore implements MailStore {
                 }
             }
         } catch (SQLException e) {
-            throw new StoreException("cannot create the schema in " + describe() + ": " + e.getMessage(), e);
+            throw new StoreException("cannot create the schema in " + describe() + ": " + SqlDialect.redact(e.getMessage()), e);
         }
     }
 
@@ -269,7 +268,7 @@ public final class SqlStore implements MailStore {
                 return rs.next();
             }
         } catch (SQLException e) {
-            throw unavailable(e) ? new StoreUnavailableException(describe() + " unavailable: " + e.getMessage(), e)
+            throw unavailable(e) ? new StoreUnavailableException(describe() + " unavailable: " + SqlDialect.redact(e.getMessage()), e)
                     : new StoreException("validate_sql failed: " + e.getMessage(), e);
         }
     }
@@ -336,7 +335,7 @@ public final class SqlStore implements MailStore {
                 if (e instanceof StoreException) {
                     log.error("{}", e.getMessage());
                 } else {
-                    log.warn("{} still unreachable: {}", describe(), e.getMessage());
+                    log.warn("{} still unreachable: {}", describe(), SqlDialect.redact(e.getMessage()));
                 }
             }
         }
@@ -387,8 +386,8 @@ public final class SqlStore implements MailStore {
         } catch (SQLException e) {
             if (unavailable(e)) {
                 healthy = false;
-                lastProblem = e.getMessage();
-                throw new StoreUnavailableException(describe() + " unavailable: " + e.getMessage(), e);
+                lastProblem = SqlDialect.redact(e.getMessage());
+                throw new StoreUnavailableException(describe() + " unavailable: " + SqlDialect.redact(e.getMessage()), e);
             }
             throw e;
         }
@@ -491,11 +490,39 @@ public final class SqlStore implements MailStore {
         return false;
     }
 
+    /** Directories the store creates: owner and group (the service's) only, whatever the umask. */
+    static final String PRIVATE_DIRECTORY = "rwxr-x---";
+    /** The database file: SQLite gives its -wal and -shm files the same mode. Mail is private. */
+    static final String PRIVATE_FILE = "rw-r-----";
+
+    /**
+     * Creates the database's missing directories 0750 and the file 0640 (set after creation, so the
+     * umask cannot widen them) before SQLite opens it; warns when an existing file is readable by others.
+     */
+    private static void createPrivately(Path db) throws IOException {
+        Path parent = db.getParent();
+        List<Path> missing = new ArrayList<>();
+        for (Path p = parent; p != null && !Files.exists(p); p = p.getParent()) {
+            missing.add(0, p);
+        }
+        for (Path dir : missing) {
+            Files.createDirectory(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(PRIVATE_DIRECTORY));
+        }
+        if (!Files.exists(db)) {
+            Files.createFile(db);
+            Files.setPosixFilePermissions(db, PosixFilePermissions.fromString(PRIVATE_FILE));
+        } else if (Files.getPosixFilePermissions(db).contains(PosixFilePermission.OTHERS_READ)) {
+            log.warn("SQLite database {} is readable by every local user (mode {}): chmod o-r it, and its -wal/-shm"
+                    + " files, to keep stored mail private", db, PosixFilePermissions.toString(Files.getPosixFilePermissions(db)));
+        }
+    }
+
     private String describe() {
         return dialect == SqlDialect.SQLITE ? "SQLite database " + config.path
                 : dialect.name().toLowerCase(Locale.ROOT) + " database " + (config.dsn == null || config.dsn.isBlank()
                         ? config.user + "@" + config.host + ":" + (config.port == 0 ? "default port" : config.port)
-                        + "/" + config.database : config.dsn);
+                        + "/" + config.database : SqlDialect.redact(config.dsn));
     }
 
     @Override

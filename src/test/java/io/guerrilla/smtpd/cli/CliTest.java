@@ -6,10 +6,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,15 +24,27 @@ class CliTest {
     static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main())
-                .setParameterExceptionHandler((ex, a) -> {
-                    ex.getCommandLine().getErr().println("guerrillad: " + ex.getMessage());
-                    return Main.EXIT_USAGE;
-                });
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
+        // mail show --raw writes the stored bytes to standard output itself, past the PrintWriter; only
+        // then is System.out captured, as the test servers' log lines go there too.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        if (List.of(args).contains("--raw")) {
+            System.setOut(new PrintStream(bytes, true));
+        }
+        int code;
+        try {
+            CommandLine cl = new CommandLine(new Main())
+                    .setParameterExceptionHandler((ex, a) -> {
+                        ex.getCommandLine().getErr().println("guerrillad: " + ex.getMessage());
+                        return Main.EXIT_USAGE;
+                    });
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(err, true));
+            code = cl.execute(args);
+        } finally {
+            System.setOut(stdout);
+        }
+        return new Result(code, out + bytes.toString(StandardCharsets.UTF_8), err.toString());
     }
 
     @Test
@@ -116,9 +132,9 @@ class CliTest {
             Result list = run("mail", "list", "--db", server.config.store.path, "--to", "frank@example.com");
             assertThat(list.code()).as(list.err()).isZero();
             assertThat(list.out()).contains("frank@example.com", "listed by cli");
-            Result show = run("mail", "show", "1", "--raw", "--db", server.config.store.path);
+            Result show = run("mail", "show", "1", "--db", server.config.store.path);
             assertThat(show.code()).as(show.err()).isZero();
-            assertThat(show.out()).startsWith("Delivered-To: frank@example.com").contains("the body");
+            assertThat(show.out()).startsWith("id: 1\n").contains("\nDelivered-To: frank@example.com\n", "the body");
             assertThat(run("mail", "show", "999", "--db", server.config.store.path).code()).isEqualTo(1);
         }
     }

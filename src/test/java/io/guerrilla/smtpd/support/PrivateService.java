@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -32,10 +33,17 @@ public final class PrivateService implements AutoCloseable {
 
     /** A redis-server without persistence on a free loopback port. */
     public static PrivateService redis(Path dir) throws Exception {
+        return redis(dir, List.of());
+    }
+
+    /** A redis-server on a free loopback port, without persistence unless {@code settings} (later options win) say otherwise. */
+    public static PrivateService redis(Path dir, List<String> settings) throws Exception {
         String bin = Requirements.tool("redis-server");
         int port = freePort();
-        PrivateService s = new PrivateService(List.of(bin, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString()), port, dir.resolve("redis.log"));
+        List<String> cmd = new ArrayList<>(List.of(bin, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        cmd.addAll(settings);
+        PrivateService s = new PrivateService(cmd, port, dir.resolve("redis.log"));
         s.start();
         return s;
     }
@@ -95,6 +103,13 @@ public final class PrivateService implements AutoCloseable {
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
             }
+        }
+    }
+
+    /** Kills the service with SIGKILL, as a crash would: nothing it has not yet written survives. */
+    public void kill() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor();
         }
     }
 
