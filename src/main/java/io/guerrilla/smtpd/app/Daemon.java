@@ -10,6 +10,7 @@ import io.guerrilla.smtpd.pipeline.SwappableDelivery;
 import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
 import io.guerrilla.smtpd.server.Transport;
+import io.guerrilla.smtpd.store.FreeSpaceGuard;
 import io.guerrilla.smtpd.store.MailStore;
 import io.guerrilla.smtpd.store.StoreException;
 import io.guerrilla.smtpd.store.SqlStore;
@@ -20,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,6 +55,7 @@ public final class Daemon implements AutoCloseable {
     private final List<SmtpServer> removed = new ArrayList<>();
     private final List<Thread> retiring = new ArrayList<>();
     private volatile boolean draining;
+    private FreeSpaceGuard freeSpace;
 
     public Daemon(GuerrillaConfig config) {
         this(config, ServerMetrics.NONE);
@@ -68,6 +71,8 @@ public final class Daemon implements AutoCloseable {
         processing = pool("processing", cores);
         spillWriter = pool("spill-writer", cores);
         delivery = new SwappableDelivery(openDelivery(config));
+        freeSpace = new FreeSpaceGuard(guardedDirectories(config), config.minFreeSpace, config.minFreeSpacePercent);
+        freeSpace.start();
         boss = transport.newGroup(1);
         workers = transport.newGroup(cores);
         List<InetSocketAddress> bound = new ArrayList<>();
@@ -99,7 +104,8 @@ public final class Daemon implements AutoCloseable {
                         + " max_allowed_packet): larger messages will get 451 4.3.0; raise max_allowed_packet",
                         largest, store.maxMailBytes());
             }
-            return new SwappableDelivery.Generation(Pipeline.create(storeConfig, store, processing), store);
+            return new SwappableDelivery.Generation(Pipeline.create(storeConfig, store, processing), store,
+                    Duration.ofSeconds(storeConfig.timeout));
         } catch (StoreException | RuntimeException e) {
             store.close();
             throw e;
@@ -108,7 +114,20 @@ public final class Daemon implements AutoCloseable {
 
     private SmtpServer newServer(ListenerConfig listener, StoreConfig storeConfig) {
         return new SmtpServer(ListenerSettings.from(listener, storeConfig), delivery, transport, boss, workers,
-                metrics, spillWriter);
+                metrics, spillWriter, freeSpace);
+    }
+
+    /** Where received mail is written: the SQLite database's directory and every listener's spill directory. */
+    private static List<Path> guardedDirectories(GuerrillaConfig c) {
+        List<Path> dirs = new ArrayList<>();
+        if ("sqlite".equals(c.store.kind())) {
+            Path db = Path.of(c.store.path).toAbsolutePath();
+            dirs.add(db.getParent() == null ? db : db.getParent());
+        }
+        for (ListenerConfig l : c.listeners()) {
+            dirs.add(Path.of(l.spillDirectory.isEmpty() ? System.getProperty("java.io.tmpdir") : l.spillDirectory));
+        }
+        return dirs;
     }
 
     /** The running listeners, in config order. */
@@ -189,6 +208,7 @@ public final class Daemon implements AutoCloseable {
             }
         }
         removed.removeIf(s -> s.openSessions() == 0);
+        freeSpace.configure(guardedDirectories(next), next.minFreeSpace, next.minFreeSpacePercent);
         servers.clear();
         servers.putAll(nextServers);
         config = next;
@@ -259,9 +279,17 @@ public final class Daemon implements AutoCloseable {
         return draining;
     }
 
-    /** Ready for mail: not stopping, and the store answers a query now; blocks, so not on an event loop. */
+    /**
+     * Ready for mail: not stopping, free space above its reserve, and the store answers a query now;
+     * blocks, so not on an event loop.
+     */
     public boolean isReady() {
-        return !draining && delivery != null && delivery.ping();
+        return !draining && delivery != null && freeSpace.available() && delivery.ping();
+    }
+
+    /** Cheap (no I/O): whether free space was above min_free_space at the last sample. */
+    public boolean hasFreeSpace() {
+        return freeSpace == null || freeSpace.available();
     }
 
     /** Cheap (no I/O): whether the store and every service the pipeline writes to were reachable at the last attempt. */
@@ -309,6 +337,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (processing != null) {
             processing.shutdown();
+        }
+        if (freeSpace != null) {
+            freeSpace.close();
         }
         if (spillWriter != null) {
             spillWriter.shutdown();

@@ -33,6 +33,10 @@ public final class GuerrillaConfig extends ListenerConfig {
     /** Seconds a graceful stop waits for in-flight messages (see {@link Limits#SHUTDOWN_TIMEOUT_SECONDS}). */
     public int shutdownTimeout = Limits.SHUTDOWN_TIMEOUT_SECONDS;
     public AdminConfig admin = new AdminConfig();
+    /** Octets kept free on the store's and spill directories' file systems (see {@link Limits#MIN_FREE_SPACE}); 0: no guard. */
+    public long minFreeSpace = Limits.MIN_FREE_SPACE;
+    /** The same reserve in percent of each file system; the smaller applies; 0: no guard. */
+    public int minFreeSpacePercent = Limits.MIN_FREE_SPACE_PERCENT;
 
     /** Keys of a go-guerrilla config that had no equivalent here; not a config key itself. */
     @JsonIgnore
@@ -76,6 +80,12 @@ public final class GuerrillaConfig extends ListenerConfig {
             errors.add("pid_file: must be a path, or empty for none");
         }
         positive(errors, "shutdown_timeout", shutdownTimeout);
+        if (minFreeSpace < 0) {
+            errors.add("min_free_space: must not be negative (0 turns the free space guard off)");
+        }
+        if (minFreeSpacePercent < 0 || minFreeSpacePercent > 100) {
+            errors.add("min_free_space_percent: must be 0..100 (0 turns the free space guard off)");
+        }
         if (admin == null) {
             errors.add("admin: missing");
         } else {

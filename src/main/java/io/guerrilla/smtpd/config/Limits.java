@@ -77,4 +77,13 @@ public final class Limits {
      * however large the messages are.
      */
     public static final long SPILL_THRESHOLD = 1024 * 1024;
+    /**
+     * Free space kept on the store's and the spill directory's file systems (Postfix queue_minfree):
+     * below it MAIL gets 452 4.3.1, so the disk never fills under a write, where SQLite would fail
+     * mid-transaction; with {@link #MIN_FREE_SPACE_PERCENT} whichever is smaller, so a small disk is
+     * not refused while nearly empty.
+     */
+    public static final long MIN_FREE_SPACE = 1024L * 1024 * 1024;
+    /** The same reserve as a share of the file system's size; the smaller of the two applies. */
+    public static final int MIN_FREE_SPACE_PERCENT = 5;
 }

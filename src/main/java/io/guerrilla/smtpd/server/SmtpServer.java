@@ -3,6 +3,7 @@ package io.guerrilla.smtpd.server;
 import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Delivery;
+import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -46,12 +47,17 @@ public final class SmtpServer implements AutoCloseable {
     private final ConnectionLimiter limiter;
     private final ClientLimiter clientLimiter;
     private final Executor spillWriter;
+    private final StorageSpace space;
     private Channel serverChannel;
 
-    /** @param spillWriter writes message bodies above spill_threshold to their files, off the event loops */
+    /**
+     * @param spillWriter writes message bodies above spill_threshold to their files, off the event loops
+     * @param space       the free space guard's last sample, which sessions consult at MAIL
+     */
     public SmtpServer(ListenerSettings settings, Delivery delivery, Transport transport, EventLoopGroup bossGroup,
-                      EventLoopGroup workerGroup, ServerMetrics metrics, Executor spillWriter) {
+                      EventLoopGroup workerGroup, ServerMetrics metrics, Executor spillWriter, StorageSpace space) {
         this.spillWriter = spillWriter;
+        this.space = space;
         this.settings = new AtomicReference<>(settings);
         this.delivery = delivery;
         this.metrics = metrics;
@@ -82,7 +88,7 @@ public final class SmtpServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("smtp", new SmtpSessionHandler(current, delivery, clientLimiter, metrics,
-                                        () -> draining, spillWriter));
+                                        () -> draining, spillWriter, space));
                     }
                 });
         HostPort address = settings.get().address();

@@ -14,6 +14,7 @@ import io.guerrilla.smtpd.smtp.RecipientVerdict;
 import io.guerrilla.smtpd.smtp.Replies;
 import io.guerrilla.smtpd.smtp.Reply;
 import io.guerrilla.smtpd.smtp.SessionStateMachine;
+import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.guerrilla.smtpd.smtp.SmtpCommand;
 import io.guerrilla.smtpd.smtp.Verb;
 import io.netty.buffer.ByteBuf;
@@ -103,7 +104,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private int messages;
 
     SmtpSessionHandler(ListenerSettings settings, Delivery pipeline, ClientLimiter clientLimiter,
-                        ServerMetrics metrics, BooleanSupplier draining, Executor spillWriter) {
+                        ServerMetrics metrics, BooleanSupplier draining, Executor spillWriter, StorageSpace space) {
         this.spillWriter = spillWriter;
         this.settings = settings;
         this.pipeline = pipeline;
@@ -111,7 +112,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         this.metrics = metrics;
         this.serverDraining = draining;
         this.framer = new SmtpFramer(settings.maxCommandLine(), settings.maxDataLine(), settings.bareNewline());
-        this.machine = new SessionStateMachine(settings.policy());
+        this.machine = new SessionStateMachine(settings.policy(), space);
         machine.setValidateRecipients(pipeline.validatesRecipients());
     }
 

@@ -5,6 +5,7 @@ import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Delivery;
 import io.guerrilla.smtpd.smtp.MailAddress;
+import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -101,7 +102,7 @@ class SpillBackpressureTest {
         HeldExecutor disk = new HeldExecutor();
         ReadingDelivery delivery = new ReadingDelivery();
         EmbeddedChannel ch = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk));
+                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, StorageSpace.UNLIMITED));
         assertThat(replies(ch)).startsWith("220 ");
         ch.writeInbound(ascii("EHLO client.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<a@example.com>\r\nDATA\r\n"));
         assertThat(replies(ch)).contains("354 ");
