@@ -19,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -44,13 +43,7 @@ class FrozenDatabaseIT {
     @Test
     void mariadbFrozenLongerThanTheStoreTimeoutLeaksNoSaves(@TempDir Path dir) throws Exception {
         try (PrivateService mariadb = PrivateService.mariadb(dir)) {
-            try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + mariadb.port + "/mysql", "root", "");
-                 Statement st = c.createStatement()) {
-                st.execute("CREATE DATABASE guerrilla");
-            }
-            StoreConfig store = Databases.config("mysql");
-            store.port = mariadb.port;
-            store.database = "guerrilla";
+            StoreConfig store = Databases.privateMariadb(mariadb);
             int port = Ports.free();
             int admin = Ports.free();
             Path config = dir.resolve("guerrilla.yaml");
