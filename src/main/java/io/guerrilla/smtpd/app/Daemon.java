@@ -284,7 +284,7 @@ public final class Daemon implements AutoCloseable {
      * blocks, so not on an event loop.
      */
     public boolean isReady() {
-        return !draining && delivery != null && freeSpace.available() && delivery.ping();
+        return !draining && delivery != null && hasFreeSpace() && delivery.ping();
     }
 
     /** Cheap (no I/O): whether free space was above min_free_space at the last sample. */
