@@ -70,6 +70,8 @@ public final class AdminServer implements AutoCloseable {
     private void readyz(HttpExchange ex) throws IOException {
         if (daemon.isDraining()) {
             respond(ex, 503, "text/plain", "shutting down\n");
+        } else if (!daemon.hasFreeSpace()) {
+            respond(ex, 503, "text/plain", "free space below min_free_space\n");
         } else if (daemon.isReady()) {
             respond(ex, 200, "text/plain", "ready\n");
         } else {

@@ -12,6 +12,7 @@ import io.guerrilla.smtpd.pipeline.SwappableDelivery;
 import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
 import io.guerrilla.smtpd.server.Transport;
+import io.guerrilla.smtpd.store.FreeSpaceGuard;
 import io.guerrilla.smtpd.store.MailStore;
 import io.guerrilla.smtpd.store.StoreException;
 import io.guerrilla.smtpd.store.SqlStore;
@@ -22,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,6 +59,7 @@ public final class Daemon implements AutoCloseable {
     private final List<SmtpServer> removed = new ArrayList<>();
     private final List<Thread> retiring = new ArrayList<>();
     private volatile boolean draining;
+    private FreeSpaceGuard freeSpace;
 
     public Daemon(GuerrillaConfig config) {
         this(config, ServerMetrics.NONE);
@@ -74,6 +77,8 @@ public final class Daemon implements AutoCloseable {
         bodyMemory = MemoryBudget.of(config.bodyMemory, Limits.BODY_MEMORY_SHARE);
         log.info("body memory {} octets", bodyMemory.limit());
         delivery = new SwappableDelivery(openDelivery(config));
+        freeSpace = new FreeSpaceGuard(guardedDirectories(config), config.minFreeSpace, config.minFreeSpacePercent);
+        freeSpace.start();
         boss = transport.newGroup(1);
         workers = transport.newGroup(cores);
         List<InetSocketAddress> bound = new ArrayList<>();
@@ -106,7 +111,8 @@ public final class Daemon implements AutoCloseable {
                         largest, store.maxMailBytes());
             }
             Pipeline.durabilityWarnings(storeConfig).forEach(w -> log.warn("{}", w));
-            return new SwappableDelivery.Generation(Pipeline.create(storeConfig, store, processing), store);
+            return new SwappableDelivery.Generation(Pipeline.create(storeConfig, store, processing), store,
+                    Duration.ofSeconds(storeConfig.timeout));
         } catch (StoreException | RuntimeException e) {
             store.close();
             throw e;
@@ -115,7 +121,20 @@ public final class Daemon implements AutoCloseable {
 
     private SmtpServer newServer(ListenerConfig listener, StoreConfig storeConfig) {
         return new SmtpServer(ListenerSettings.from(listener, storeConfig), delivery, transport, boss, workers,
-                metrics, spillWriter, bodyMemory);
+                metrics, spillWriter, bodyMemory, freeSpace);
+    }
+
+    /** Where received mail is written: the SQLite database's directory and every listener's spill directory. */
+    private static List<Path> guardedDirectories(GuerrillaConfig c) {
+        List<Path> dirs = new ArrayList<>();
+        if ("sqlite".equals(c.store.kind())) {
+            Path db = Path.of(c.store.path).toAbsolutePath();
+            dirs.add(db.getParent() == null ? db : db.getParent());
+        }
+        for (ListenerConfig l : c.listeners()) {
+            dirs.add(Path.of(l.spillDirectory.isEmpty() ? System.getProperty("java.io.tmpdir") : l.spillDirectory));
+        }
+        return dirs;
     }
 
     /** The running listeners, in config order. */
@@ -196,6 +215,7 @@ public final class Daemon implements AutoCloseable {
             }
         }
         removed.removeIf(s -> s.openSessions() == 0);
+        freeSpace.configure(guardedDirectories(next), next.minFreeSpace, next.minFreeSpacePercent);
         servers.clear();
         servers.putAll(nextServers);
         config = next;
@@ -266,9 +286,17 @@ public final class Daemon implements AutoCloseable {
         return draining;
     }
 
-    /** Ready for mail: not stopping, and the store answers a query now; blocks, so not on an event loop. */
+    /**
+     * Ready for mail: not stopping, free space above its reserve, and the store answers a query now;
+     * blocks, so not on an event loop.
+     */
     public boolean isReady() {
-        return !draining && delivery != null && delivery.ping();
+        return !draining && delivery != null && hasFreeSpace() && delivery.ping();
+    }
+
+    /** Cheap (no I/O): whether free space was above min_free_space at the last sample. */
+    public boolean hasFreeSpace() {
+        return freeSpace == null || freeSpace.available();
     }
 
     /** Cheap (no I/O): whether the store and every service the pipeline writes to were reachable at the last attempt. */
@@ -316,6 +344,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (processing != null) {
             processing.shutdown();
+        }
+        if (freeSpace != null) {
+            freeSpace.close();
         }
         if (spillWriter != null) {
             spillWriter.shutdown();

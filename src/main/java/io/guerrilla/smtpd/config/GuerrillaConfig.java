@@ -35,6 +35,10 @@ public final class GuerrillaConfig extends ListenerConfig {
     /** Direct memory for all bodies being received, every listener together (see {@link Limits#BODY_MEMORY}). */
     public long bodyMemory = Limits.BODY_MEMORY;
     public AdminConfig admin = new AdminConfig();
+    /** Octets kept free on the store's and spill directories' file systems (see {@link Limits#MIN_FREE_SPACE}); 0: no guard. */
+    public long minFreeSpace = Limits.MIN_FREE_SPACE;
+    /** The same reserve in percent of each file system; the smaller applies; 0: no guard. */
+    public int minFreeSpacePercent = Limits.MIN_FREE_SPACE_PERCENT;
 
     /** Keys of a go-guerrilla config that had no equivalent here; not a config key itself. */
     @JsonIgnore
@@ -80,6 +84,12 @@ public final class GuerrillaConfig extends ListenerConfig {
         positive(errors, "shutdown_timeout", shutdownTimeout);
         if (bodyMemory < 0) {
             errors.add("body_memory: must be 0 (half of the JVM's direct memory) or a number of octets");
+        }
+        if (minFreeSpace < 0) {
+            errors.add("min_free_space: must not be negative (0 turns the free space guard off)");
+        }
+        if (minFreeSpacePercent < 0 || minFreeSpacePercent > 100) {
+            errors.add("min_free_space_percent: must be 0..100 (0 turns the free space guard off)");
         }
         if (admin == null) {
             errors.add("admin: missing");

@@ -98,4 +98,13 @@ public final class Limits {
     public static final long BODY_MEMORY = 0;
     /** The share of direct memory body_memory: 0 stands for (see {@link #BODY_MEMORY}). */
     public static final double BODY_MEMORY_SHARE = 0.5;
+    /**
+     * Free space kept on the store's and the spill directory's file systems (Postfix queue_minfree):
+     * below it MAIL gets 452 4.3.1, so the disk never fills under a write, where SQLite would fail
+     * mid-transaction; with {@link #MIN_FREE_SPACE_PERCENT} whichever is smaller, so a small disk is
+     * not refused while nearly empty.
+     */
+    public static final long MIN_FREE_SPACE = 1024L * 1024 * 1024;
+    /** The same reserve as a share of the file system's size; the smaller of the two applies. */
+    public static final int MIN_FREE_SPACE_PERCENT = 5;
 }

@@ -6,6 +6,7 @@ import io.guerrilla.smtpd.store.MailStore;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -22,10 +23,13 @@ public final class SwappableDelivery implements Delivery, AutoCloseable {
         private final Pipeline pipeline;
         private final MailStore store;
         private final AtomicInteger inFlight = new AtomicInteger();
+        private final Duration saveTimeout;
 
-        public Generation(Pipeline pipeline, MailStore store) {
+        /** @param saveTimeout how long a save may take before it is answered 451 and stops counting as in flight */
+        public Generation(Pipeline pipeline, MailStore store, Duration saveTimeout) {
             this.pipeline = pipeline;
             this.store = store;
+            this.saveTimeout = saveTimeout;
         }
 
         public MailStore store() {
@@ -82,7 +86,11 @@ public final class SwappableDelivery implements Delivery, AutoCloseable {
             g.inFlight.decrementAndGet();
         }
         Generation saving = g;
-        return g.pipeline.save(envelope).whenComplete((ok, err) -> saving.inFlight.decrementAndGet());
+        // The count ends when the save is answered: at its commit or failure, or at the timeout, whichever
+        // comes first, and only once (a future completes once). A save stuck on a frozen database would
+        // otherwise count for as long as the database stays frozen, and make every stop wait it out.
+        return g.pipeline.save(envelope).orTimeout(g.saveTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ok, err) -> saving.inFlight.decrementAndGet());
     }
 
     /**

@@ -4,6 +4,7 @@ import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Delivery;
+import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -48,16 +49,20 @@ public final class SmtpServer implements AutoCloseable {
     private final ClientLimiter clientLimiter;
     private final Executor spillWriter;
     private final MemoryBudget bodyMemory;
+    private final StorageSpace space;
     private Channel serverChannel;
 
     /**
      * @param spillWriter writes message bodies above spill_threshold to their files, off the event loops
      * @param bodyMemory  the direct memory all bodies being received may hold, shared by all listeners
+     * @param space       the free space guard's last sample, which sessions consult at MAIL
      */
     public SmtpServer(ListenerSettings settings, Delivery delivery, Transport transport, EventLoopGroup bossGroup,
-                      EventLoopGroup workerGroup, ServerMetrics metrics, Executor spillWriter, MemoryBudget bodyMemory) {
+                      EventLoopGroup workerGroup, ServerMetrics metrics, Executor spillWriter, MemoryBudget bodyMemory,
+                      StorageSpace space) {
         this.spillWriter = spillWriter;
         this.bodyMemory = bodyMemory;
+        this.space = space;
         this.settings = new AtomicReference<>(settings);
         this.delivery = delivery;
         this.metrics = metrics;
@@ -88,7 +93,7 @@ public final class SmtpServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("smtp", new SmtpSessionHandler(current, delivery, clientLimiter, metrics,
-                                        () -> draining, spillWriter, bodyMemory));
+                                        () -> draining, spillWriter, bodyMemory, space));
                     }
                 });
         HostPort address = settings.get().address();

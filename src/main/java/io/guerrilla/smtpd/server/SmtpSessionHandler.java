@@ -15,6 +15,7 @@ import io.guerrilla.smtpd.smtp.RecipientVerdict;
 import io.guerrilla.smtpd.smtp.Replies;
 import io.guerrilla.smtpd.smtp.Reply;
 import io.guerrilla.smtpd.smtp.SessionStateMachine;
+import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.guerrilla.smtpd.smtp.SmtpCommand;
 import io.guerrilla.smtpd.smtp.Verb;
 import io.netty.buffer.ByteBuf;
@@ -111,7 +112,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private int messages;
 
     SmtpSessionHandler(ListenerSettings settings, Delivery pipeline, ClientLimiter clientLimiter,
-                        ServerMetrics metrics, BooleanSupplier draining, Executor spillWriter, MemoryBudget memory) {
+                        ServerMetrics metrics, BooleanSupplier draining, Executor spillWriter, MemoryBudget memory,
+                        StorageSpace space) {
         this.spillWriter = spillWriter;
         this.memory = memory;
         this.settings = settings;
@@ -120,7 +122,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         this.metrics = metrics;
         this.serverDraining = draining;
         this.framer = new SmtpFramer(settings.maxCommandLine(), settings.maxDataLine(), settings.bareNewline());
-        this.machine = new SessionStateMachine(settings.policy());
+        this.machine = new SessionStateMachine(settings.policy(), space);
         machine.setValidateRecipients(pipeline.validatesRecipients());
     }
 

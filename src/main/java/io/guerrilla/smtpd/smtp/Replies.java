@@ -46,6 +46,8 @@ public final class Replies {
 
     public static final Reply BARE_NEWLINE_IN_DATA = Reply.of(550, "5.6.0", "Error: bare <CR> or <LF> in message; lines must end with <CR><LF>");
     public static final Reply DATA_LINE_TOO_LONG = Reply.of(552, "5.6.0", "Error: message line longer than 1000 octets (RFC 5321 4.5.3.1.6)");
+    /** RFC 1870 and RFC 3463: too little room now (452, retry later), unlike a size above the fixed limit (552). */
+    public static final Reply INSUFFICIENT_STORAGE = Reply.of(452, "4.3.1", "Error: insufficient system storage, try again later");
     public static final Reply STORE_FAILED = Reply.of(451, "4.3.0", "Error: message not stored, try again later");
     /** RFC 3463 4.3.1: no memory for one more message body now (see docs/memory.md). */
     public static final Reply NO_MEMORY_FOR_MESSAGE = Reply.of(451, "4.3.1", "Error: insufficient system resources, try again later");

@@ -45,8 +45,16 @@ public final class SessionStateMachine {
     private boolean validateRecipients;
     private MailAddress pendingRecipient;
 
+    private final StorageSpace space;
+
     public SessionStateMachine(SessionPolicy policy) {
+        this(policy, StorageSpace.UNLIMITED);
+    }
+
+    /** @param space the free space guard's last sample; below its reserve MAIL gets 452 4.3.1 */
+    public SessionStateMachine(SessionPolicy policy, StorageSpace space) {
         this.policy = policy;
+        this.space = space;
     }
 
     public Reply greeting() {
@@ -330,6 +338,10 @@ public final class SessionStateMachine {
         if (!params.isEmpty() && !esmtp) {
             return Outcome.reply(Replies.PARAMETERS_NEED_EHLO);
         }
+        long room = space.headroom();
+        if (room <= 0) {
+            return Outcome.reply(Replies.INSUFFICIENT_STORAGE);
+        }
         boolean utf8 = false;
         boolean binary = false;
         for (Map.Entry<String, String> p : params.entrySet()) {
@@ -344,6 +356,9 @@ public final class SessionStateMachine {
                     }
                     if (declared > policy.maxMessageSize()) {
                         return Outcome.reply(Replies.SIZE_EXCEEDED);
+                    }
+                    if (declared > room) {
+                        return Outcome.reply(Replies.INSUFFICIENT_STORAGE);
                     }
                 }
                 case "BODY" -> {

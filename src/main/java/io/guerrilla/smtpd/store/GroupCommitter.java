@@ -28,7 +28,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class GroupCommitter<T> implements AutoCloseable {
 
-    /** Writes a batch in one transaction; throwing means nothing of the batch was committed. */
+    /**
+     * Writes a batch in one transaction; throwing means the batch must not be acknowledged: nothing of it
+     * was committed, or it was committed where it will not be found (an SQLite file removed while open).
+     * After throwing, the writer has put its connection in a known state (rolled back, or replaced).
+     */
     @FunctionalInterface
     public interface BatchWriter<T> {
         void write(List<T> batch) throws Exception;

@@ -7,6 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 import org.sqlite.SQLiteLimits;
 
 import java.io.EOFException;
@@ -87,6 +89,8 @@ public final class SqlStore implements MailStore {
     private volatile long maxPacketBytes = Long.MAX_VALUE;
     private final IntConsumer batchCommitted;
     private volatile String lastProblem = "";
+    /** SQLite only: the file the writer's connection opened, checked after every commit. */
+    private final SqliteFile databaseFile;
 
     public SqlStore(StoreConfig config) {
         this(config, n -> { });
@@ -97,6 +101,7 @@ public final class SqlStore implements MailStore {
         this.batchCommitted = batchCommitted;
         this.config = config;
         this.dialect = SqlDialect.of(config);
+        this.databaseFile = dialect == SqlDialect.SQLITE ? new SqliteFile(Path.of(config.path)) : null;
     }
 
     public SqlDialect dialect() {
@@ -164,6 +169,10 @@ public final class SqlStore implements MailStore {
         } else {
             h.setUsername(config.user);
             h.setPassword(config.password);
+            // A read from a frozen server (SIGSTOP, a hung host) returns within the store timeout instead of
+            // never, so its writer and the saves it holds end; their clients already got 451 at the timeout.
+            h.addDataSourceProperty("socketTimeout", dialect == SqlDialect.POSTGRES
+                    ? Integer.toString(config.timeout) : Long.toString(TimeUnit.SECONDS.toMillis(config.timeout)));
             // One connection more than writers, for the probe and the schema check.
             h.setMaximumPoolSize(config.poolSize + 1);
             h.setMinimumIdle(config.poolMinIdle);
@@ -325,6 +334,7 @@ public final class SqlStore implements MailStore {
         }
         try (Connection c = pool.getConnection()) {
             checkSchema(c);
+            probeWrite(c);
             healthy = true;
             lastProblem = "";
             log.info("{} reachable, schema complete: storing again", describe());
@@ -341,50 +351,59 @@ public final class SqlStore implements MailStore {
         }
     }
 
+    /**
+     * Commits a write that changes nothing, so the store counts as back only when a write commits
+     * again (a full disk still answers reads); on SQLite also on a file that is the one at the path.
+     */
+    private void probeWrite(Connection c) throws SQLException, StoreException {
+        inTransaction(c, () -> {
+            try (PreparedStatement count = c.prepareStatement(dialect.countReceived())) {
+                count.setInt(1, 0);
+                count.executeUpdate();
+            }
+        });
+    }
+
+    /** Statements of one transaction. */
+    @FunctionalInterface
+    private interface Work {
+        void run() throws SQLException, StoreException, IOException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction on {@code c} and commits it. On SQLite the commit counts only
+     * if the path still names the file {@code c} opened. Any failure discards the connection.
+     */
+    private void inTransaction(Connection c, Work work) throws SQLException, StoreException {
+        try {
+            Object opened = dialect == SqlDialect.SQLITE ? databaseFile.openedBy(c) : null;
+            c.setAutoCommit(false);
+            work.run();
+            c.commit();
+            if (opened != null) {
+                databaseFile.check(opened);
+            }
+        } catch (SQLException | StoreException | RuntimeException e) {
+            discard(c, e);
+            throw e;
+        } catch (IOException e) {
+            discard(c, e);
+            throw new StoreException("cannot read a received message back: " + e.getMessage(), e);
+        }
+    }
+
     private void write(List<List<MailRow>> messages) throws SQLException, StoreException {
         if (!healthy) {
             throw new StoreUnavailableException(describe() + " unavailable: " + lastProblem);
         }
         try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement insert = c.prepareStatement(dialect.insert(SqlDialect.PARAMETER));
-                 PreparedStatement count = c.prepareStatement(dialect.countReceived())) {
-                List<MailRow> large = new ArrayList<>();
-                boolean batched = false;
-                for (List<MailRow> rows : messages) {
-                    for (MailRow row : rows) {
-                        if (row.mail().length() > maxMailBytes()) {
-                            throw new StoreException("a message of " + row.mail().length() + " octets does not fit "
-                                    + "MariaDB's max_allowed_packet of " + maxPacketBytes + "; raise it above max_size");
-                        }
-                        if (row.mail().length() > STREAM_ABOVE_BYTES) {
-                            large.add(row);
-                            continue;
-                        }
-                        bind(insert, row);
-                        insert.setBytes(MAIL_PARAMETER, row.mail().readAllBytes());
-                        insert.addBatch();
-                        batched = true;
-                    }
-                }
-                if (batched) {
-                    insert.executeBatch();
-                }
-                for (MailRow row : large) {
-                    insertStreaming(c, insert, row);
-                }
-                count.setInt(1, messages.size());
-                count.executeUpdate();
-                c.commit();
-            } catch (SQLException | StoreException | RuntimeException e) {
-                rollback(c, e);
-                throw e;
-            } catch (IOException e) {
-                rollback(c, e);
-                throw new StoreException("cannot read a received message back: " + e.getMessage(), e);
-            }
+            inTransaction(c, () -> insert(c, messages));
+        } catch (StoreUnavailableException e) {
+            healthy = false;
+            lastProblem = e.getMessage();
+            throw e;
         } catch (SQLException e) {
-            if (unavailable(e)) {
+            if (unavailable(e) || storeFailed(e)) {
                 healthy = false;
                 lastProblem = SqlDialect.redact(e.getMessage());
                 throw new StoreUnavailableException(describe() + " unavailable: " + SqlDialect.redact(e.getMessage()), e);
@@ -393,17 +412,64 @@ public final class SqlStore implements MailStore {
         }
     }
 
+    private void insert(Connection c, List<List<MailRow>> messages) throws SQLException, StoreException, IOException {
+        try (PreparedStatement insert = c.prepareStatement(dialect.insert(SqlDialect.PARAMETER));
+             PreparedStatement count = c.prepareStatement(dialect.countReceived())) {
+            if (dialect != SqlDialect.SQLITE) {
+                // Bounds a statement the database takes but never answers (a frozen server).
+                insert.setQueryTimeout(config.timeout);
+                count.setQueryTimeout(config.timeout);
+            }
+            List<MailRow> large = new ArrayList<>();
+            boolean batched = false;
+            for (List<MailRow> rows : messages) {
+                for (MailRow row : rows) {
+                    if (row.mail().length() > maxMailBytes()) {
+                        throw new StoreException("a message of " + row.mail().length() + " octets does not fit "
+                                + "MariaDB's max_allowed_packet of " + maxPacketBytes + "; raise it above max_size");
+                    }
+                    if (row.mail().length() > STREAM_ABOVE_BYTES) {
+                        large.add(row);
+                        continue;
+                    }
+                    bind(insert, row);
+                    insert.setBytes(MAIL_PARAMETER, row.mail().readAllBytes());
+                    insert.addBatch();
+                    batched = true;
+                }
+            }
+            if (batched) {
+                insert.executeBatch();
+            }
+            for (MailRow row : large) {
+                insertStreaming(c, insert, row);
+            }
+            count.setInt(1, messages.size());
+            count.executeUpdate();
+        }
+    }
+
     /** The largest {@code mail} value this database takes in one statement, as far as it is known. */
     public long maxMailBytes() {
         return maxPacketBytes == Long.MAX_VALUE ? Long.MAX_VALUE : maxPacketBytes - PACKET_HEADROOM_BYTES;
     }
 
-    private static void rollback(Connection c, Exception cause) {
+    /**
+     * After a failed batch the connection's transaction state is not known for certain: SQLite rolls
+     * a transaction back by itself after SQLITE_FULL or an I/O error, which leaves sqlite-jdbc believing
+     * a transaction is open while every later statement commits on its own (and every commit then fails:
+     * "cannot commit - no transaction is active"), and a network database may have dropped the session.
+     * So the connection is rolled back (which ends the server's side of the transaction where it is
+     * still open) and then evicted from the pool: the next batch starts on a fresh connection whose
+     * state is known.
+     */
+    private void discard(Connection c, Exception cause) {
         try {
             c.rollback();
         } catch (SQLException rollbackFailure) {
             cause.addSuppressed(rollbackFailure);
         }
+        pool.evictConnection(c);
     }
 
     /**
@@ -516,6 +582,21 @@ public final class SqlStore implements MailStore {
             log.warn("SQLite database {} is readable by every local user (mode {}): chmod o-r it, and its -wal/-shm"
                     + " files, to keep stored mail private", db, PosixFilePermissions.toString(Files.getPosixFilePermissions(db)));
         }
+    }
+
+    /**
+     * Whether an SQLite failure is the database file or its file system failing (full, I/O error,
+     * unopenable, read-only, corrupt) rather than one message: every later message would fail the same
+     * way, so the store is unhealthy (not ready) until the probe has committed a write again.
+     */
+    static boolean storeFailed(SQLException e) {
+        if (e instanceof SQLiteException s) {
+            int primary = s.getResultCode().code & 0xff;
+            return primary == SQLiteErrorCode.SQLITE_FULL.code || primary == SQLiteErrorCode.SQLITE_IOERR.code
+                    || primary == SQLiteErrorCode.SQLITE_CANTOPEN.code || primary == SQLiteErrorCode.SQLITE_READONLY.code
+                    || primary == SQLiteErrorCode.SQLITE_CORRUPT.code || primary == SQLiteErrorCode.SQLITE_NOTADB.code;
+        }
+        return false;
     }
 
     private String describe() {

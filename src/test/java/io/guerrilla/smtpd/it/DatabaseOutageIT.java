@@ -13,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.HashSet;
@@ -32,13 +31,7 @@ class DatabaseOutageIT {
     @Test
     void mariadbStoppedMidLoadGives451ThenRecovers(@TempDir Path dir) throws Exception {
         try (PrivateService mariadb = PrivateService.mariadb(dir)) {
-            try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + mariadb.port + "/mysql", "root", "");
-                 Statement st = c.createStatement()) {
-                st.execute("CREATE DATABASE guerrilla");
-            }
-            StoreConfig store = Databases.config("mysql");
-            store.port = mariadb.port;
-            store.database = "guerrilla";
+            StoreConfig store = Databases.privateMariadb(mariadb);
             int port = PrivateService.freePort();
             Path config = dir.resolve("guerrilla.yaml");
             Files.writeString(config, ConfigFiles.yaml(port, store));

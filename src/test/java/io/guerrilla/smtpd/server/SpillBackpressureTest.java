@@ -6,6 +6,7 @@ import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Delivery;
 import io.guerrilla.smtpd.smtp.MailAddress;
+import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -99,7 +100,8 @@ class SpillBackpressureTest {
         HeldExecutor disk = new HeldExecutor();
         ReadingDelivery delivery = new ReadingDelivery();
         EmbeddedChannel ch = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, MemoryBudget.UNBOUNDED));
+                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, MemoryBudget.UNBOUNDED,
+                StorageSpace.UNLIMITED));
         assertThat(replies(ch)).startsWith("220 ");
         ch.writeInbound(ascii("EHLO client.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<a@example.com>\r\nDATA\r\n"));
         assertThat(replies(ch)).contains("354 ");
@@ -156,9 +158,11 @@ class SpillBackpressureTest {
         MemoryBudget memory = new MemoryBudget(256 * 1024);
         ReadingDelivery delivery = new ReadingDelivery();
         EmbeddedChannel sender = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory));
+                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory,
+                StorageSpace.UNLIMITED));
         EmbeddedChannel late = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory));
+                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory,
+                StorageSpace.UNLIMITED));
         replies(sender);
         replies(late);
         sender.writeInbound(ascii("EHLO client.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<a@example.com>\r\nDATA\r\n"));

@@ -37,6 +37,18 @@ public final class Databases {
         return c;
     }
 
+    /** A store config for a private mariadbd ({@link PrivateService#mariadb}), in a database "guerrilla" created now. */
+    public static StoreConfig privateMariadb(PrivateService mariadb) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + mariadb.port + "/mysql", "root", "");
+             Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE guerrilla");
+        }
+        StoreConfig store = config("mysql");
+        store.port = mariadb.port;
+        store.database = "guerrilla";
+        return store;
+    }
+
     /** Skips (fails under CI) unless the database answers; then creates its schema, as init-db would. */
     public static void requireWithSchema(StoreConfig c) throws Exception {
         if ("sqlite".equals(c.kind())) {

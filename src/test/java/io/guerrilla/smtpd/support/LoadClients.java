@@ -18,6 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class LoadClients implements AutoCloseable {
     public final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     public final Map<String, AtomicInteger> otherReplies = new ConcurrentHashMap<>();
+    /** Subjects answered with anything but 250: a row for one of these is a duplicate the sender will send again. */
+    public final Set<String> refused = ConcurrentHashMap.newKeySet();
+    /** Subjects whose connection broke before the final reply: neither promised nor refused. */
+    public final Set<String> unanswered = ConcurrentHashMap.newKeySet();
     public final AtomicInteger attempts = new AtomicInteger();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
@@ -38,11 +42,12 @@ public final class LoadClients implements AutoCloseable {
     private void run(String name, int port, int max, boolean reconnect) {
         int n = 0;
         while (!stop.get() && n < max) {
+            String subject = null;
             try (SmtpClient c = new SmtpClient(port)) {
                 c.reply();
                 c.command("EHLO " + name + ".load.test");
                 while (!stop.get() && n < max) {
-                    String subject = name + "-" + n++;
+                    subject = name + "-" + n++;
                     attempts.incrementAndGet();
                     c.command("MAIL FROM:<load@load.test>");
                     c.command("RCPT TO:<load@example.com>");
@@ -52,6 +57,7 @@ public final class LoadClients implements AutoCloseable {
                     if (reply.startsWith("250 ")) {
                         acknowledged.add(subject);
                     } else {
+                        refused.add(subject);
                         otherReplies.computeIfAbsent(reply.substring(0, Math.min(9, reply.length())),
                                 k -> new AtomicInteger()).incrementAndGet();
                         if (reply.startsWith("4")) {
@@ -61,8 +67,12 @@ public final class LoadClients implements AutoCloseable {
                             c.command("RSET");
                         }
                     }
+                    subject = null;
                 }
             } catch (IOException broken) {
+                if (subject != null) {
+                    unanswered.add(subject);
+                }
                 if (!reconnect) {
                     return;
                 }

@@ -96,6 +96,14 @@ public final class PrivateService implements AutoCloseable {
         throw new IllegalStateException(command.get(0) + " did not listen on " + port + "; see " + log);
     }
 
+    /** Sends a signal by name (STOP, CONT, ...) with kill(1): STOP freezes the service as a hung host would. */
+    public void signal(String name) throws Exception {
+        int rc = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+        if (rc != 0) {
+            throw new IllegalStateException("kill -" + name + " failed: " + rc);
+        }
+    }
+
     /** Stops the service, as an operator's stop would (SIGTERM), and waits for it to exit. */
     public void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {
