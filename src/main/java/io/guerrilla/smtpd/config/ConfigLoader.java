@@ -153,7 +153,12 @@ public final class ConfigLoader {
                                              Object beanOrClass, String propertyName) throws IOException {
             StringBuilder path = new StringBuilder();
             List<String> parts = new ArrayList<>();
-            for (JsonStreamContext c = p.getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
+            JsonStreamContext start = p.getParsingContext();
+            if (p.currentToken() != null && p.currentToken().isStructStart()) {
+                // On a list or map value the parser already stands inside it; the key is one level up.
+                start = start.getParent();
+            }
+            for (JsonStreamContext c = start; c != null && !c.inRoot(); c = c.getParent()) {
                 parts.add(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : c.getCurrentName());
             }
             for (String part : parts) {
