@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Accepts a go-guerrilla config ({@code goguerrilla.conf}, JSON) so its users can switch without
@@ -60,7 +61,7 @@ final class GoGuerrillaConfig {
         List<String> sourced = warnings.stream().map(w -> source + ": " + w).toList();
         if (!errors.isEmpty()) {
             throw new ConfigException(errors.stream().map(e -> source + ": " + e)
-                    .collect(java.util.stream.Collectors.joining("\n")), sourced);
+                    .collect(Collectors.joining("\n")), sourced);
         }
         GuerrillaConfig cfg;
         try {
