@@ -313,3 +313,18 @@ log "ready: redis      $REDIS_V on 127.0.0.1:6379"
 log "ready: memcached  $MC_V on 127.0.0.1:11211"
 log "tools: $(swaks --version 2>&1 | head -n1 | tr -s ' '); sqlite3 $(sqlite3 --version | awk '{print $1}'); postfix $(postconf -d -h mail_version 2>/dev/null || echo '?') (smtp-source/smtp-sink, daemon not running)"
 log "done in $((SECONDS - START_TS)) s"
+
+# ------------------------------------------------ 6. packaging tools (ops)
+# systemd-analyze verifies packaging/systemd/guerrillad.service (SystemdUnitTest); buildah builds
+# packaging/Dockerfile without a daemon (ContainerImageIT). Installed only, never started: systemd is
+# not PID 1 here, and buildah needs no service.
+OPS_PKGS=()
+command -v systemd-analyze >/dev/null 2>&1 || OPS_PKGS+=(systemd)
+command -v buildah >/dev/null 2>&1 || OPS_PKGS+=(buildah)
+if [ "${#OPS_PKGS[@]}" -gt 0 ]; then
+  log "installing ${OPS_PKGS[*]}"
+  apt-get install -y -q --no-install-recommends "${OPS_PKGS[@]}" >/dev/null \
+    || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${OPS_PKGS[@]}" >/dev/null; } \
+    || die "cannot install ${OPS_PKGS[*]}"
+fi
+log "tools: $(systemd-analyze --version | head -n1); $(buildah --version)"

@@ -3,44 +3,52 @@ package io.guerrilla.smtpd.cli;
 import io.guerrilla.smtpd.config.ConfigException;
 import io.guerrilla.smtpd.config.ConfigLoader;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
+import io.guerrilla.smtpd.store.SqlDialect;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
 
-/** The config file and the flags that override it, shared by every command that reads a config. */
+/**
+ * The config file and {@code --db}, shared by every command that reads a config. Flags that only
+ * matter to a listener live in {@link ListenerOptions}, so commands without one do not offer them.
+ */
 final class ConfigOptions {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file: YAML, or a go-guerrilla JSON config (*.json, or content starting with {). Default: built-in defaults.")
     Path configFile;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Overrides listen_interface.")
-    String listen;
-
-    @Option(names = "--allowed-hosts", paramLabel = "LIST", description = "Overrides allowed_hosts (of every listener), comma-separated, * wildcards.")
-    String allowedHosts;
-
     @Option(names = "--db", paramLabel = "PATH", description = "Overrides store.path (the SQLite file).")
     String db;
 
-    /** The config with the flags applied, checked as a whole, so a bad flag is named like a bad key. */
+    /** Flags applied to the loaded config before it is checked. */
+    interface Overrides {
+        void apply(GuerrillaConfig config) throws ConfigException;
+    }
+
     GuerrillaConfig load() throws ConfigException {
+        return load(c -> { });
+    }
+
+    /** The config with the flags applied, checked as a whole, so a bad flag is named like a bad key. */
+    GuerrillaConfig load(Overrides more) throws ConfigException {
         GuerrillaConfig c = configFile == null ? new GuerrillaConfig() : ConfigLoader.load(configFile);
-        if (listen != null) {
-            if (!c.servers.isEmpty()) {
-                throw new ConfigException("--listen: the config defines servers:, set each listen_interface there");
+        try {
+            more.apply(c);
+            if (db != null) {
+                c.store.path = db;
             }
-            c.listenInterface = listen;
+            ConfigLoader.check(c, configFile == null ? "flags" : configFile + " + flags");
+        } catch (ConfigException e) {
+            throw new ConfigException(e.getMessage(), c.warnings);
         }
-        if (allowedHosts != null) {
-            List<String> hosts = Arrays.stream(allowedHosts.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-            c.allowedHosts = hosts;
-            c.servers.forEach(l -> l.allowedHosts = hosts);
-        }
-        if (db != null) {
-            c.store.path = db;
-        }
-        ConfigLoader.check(c, configFile == null ? "flags" : configFile + " + flags");
         return c;
+    }
+
+    /** A config that cannot be used: its warnings first (they often explain the error), then the errors. */
+    static int badConfig(CommandLine.Model.CommandSpec spec, ConfigException e) {
+        // A config's values (a go-guerrilla sql_dsn, a store.dsn) may carry a password: never echoed.
+        e.warnings().forEach(w -> spec.commandLine().getErr().println("guerrillad: warning: " + SqlDialect.redact(w)));
+        spec.commandLine().getErr().println("guerrillad: bad config: " + SqlDialect.redact(e.getMessage()));
+        return Main.EXIT_USAGE;
     }
 }

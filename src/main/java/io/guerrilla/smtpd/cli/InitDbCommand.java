@@ -25,8 +25,7 @@ final class InitDbCommand implements Callable<Integer> {
         try {
             config = options.load();
         } catch (ConfigException e) {
-            spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
-            return Main.EXIT_USAGE;
+            return ConfigOptions.badConfig(spec, e);
         }
         try (MailStore store = new SqlStore(config.store)) {
             store.createSchema();

@@ -35,6 +35,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
+    @Mixin
+    ListenerOptions listenerOptions;
+
     @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the process id here while serving (overrides pid_file).")
     Path pidFileFlag;
 
@@ -53,10 +56,9 @@ final class ServeCommand implements Callable<Integer> {
     private int serve() throws InterruptedException {
         GuerrillaConfig config;
         try {
-            config = options.load();
+            config = options.load(listenerOptions);
         } catch (ConfigException e) {
-            spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
-            return Main.EXIT_USAGE;
+            return ConfigOptions.badConfig(spec, e);
         }
         if (!Logs.configure(config)) {
             spec.commandLine().getErr().println("guerrillad: log_file: cannot open " + config.logFile);
@@ -134,7 +136,7 @@ final class ServeCommand implements Callable<Integer> {
     private void reload(Daemon daemon) {
         GuerrillaConfig next;
         try {
-            next = options.load();
+            next = options.load(listenerOptions);
         } catch (ConfigException e) {
             e.getMessage().lines().forEach(line -> log.error("SIGHUP: bad config, still serving the old one: {}", line));
             return;

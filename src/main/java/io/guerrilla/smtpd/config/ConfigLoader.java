@@ -1,6 +1,11 @@
 package io.guerrilla.smtpd.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +19,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -57,31 +64,43 @@ public final class ConfigLoader {
         return fromTree(tree, source);
     }
 
-    /** Binds an already parsed tree in this project's key names, then checks it. */
+    /**
+     * Binds an already parsed tree in this project's key names, then checks it. Unknown keys are
+     * collected rather than fatal, so one run reports them together with every bad value.
+     */
     static GuerrillaConfig fromTree(JsonNode tree, String source) throws ConfigException {
         GuerrillaConfig cfg;
+        List<String> unknown = new ArrayList<>();
         try {
             if (tree instanceof ObjectNode root) {
                 inheritListenerDefaults(root);
             }
             cfg = tree == null || tree.isNull() || tree.isMissingNode()
-                    ? new GuerrillaConfig() : YAML.treeToValue(tree, GuerrillaConfig.class);
+                    ? new GuerrillaConfig() : YAML.readerFor(GuerrillaConfig.class)
+                    .withHandler(new UnknownKeys(unknown)).readValue(tree);
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(source + ": " + path(e) + ": unknown key");
         } catch (JsonMappingException e) {
             throw new ConfigException(source + ": " + path(e) + ": " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException(source + ": " + e.getMessage());
         }
         if (cfg == null) {
             cfg = new GuerrillaConfig();
         }
-        check(cfg, source);
+        List<String> errors = new ArrayList<>(new LinkedHashSet<>(unknown));
+        errors.addAll(cfg.validate());
+        fail(errors, source);
         return cfg;
     }
 
     public static void check(GuerrillaConfig cfg, String source) throws ConfigException {
-        List<String> errors = cfg.validate();
+        fail(cfg.validate(), source);
+    }
+
+    private static void fail(List<String> errors, String source) throws ConfigException {
         if (!errors.isEmpty()) {
             throw new ConfigException(errors.stream().map(e -> source + ": " + e).collect(Collectors.joining("\n")));
         }
@@ -115,6 +134,42 @@ public final class ConfigLoader {
             target.set(key, value.deepCopy());
         } else if (existing instanceof ObjectNode nested && value instanceof ObjectNode defaults) {
             defaults.properties().forEach(f -> fill(nested, f.getKey(), f.getValue()));
+        }
+    }
+
+    /**
+     * Records "path: unknown key" and skips the value. Keys copied into several servers entries by
+     * {@link #inheritListenerDefaults} are named once, by the top-level key the user wrote.
+     */
+    private static final class UnknownKeys extends DeserializationProblemHandler {
+        private final List<String> found;
+
+        UnknownKeys(List<String> found) {
+            this.found = found;
+        }
+
+        @Override
+        public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
+                                             Object beanOrClass, String propertyName) throws IOException {
+            StringBuilder path = new StringBuilder();
+            List<String> parts = new ArrayList<>();
+            JsonStreamContext start = p.getParsingContext();
+            if (p.currentToken() != null && p.currentToken().isStructStart()) {
+                // On a list or map value the parser already stands inside it; the key is one level up.
+                start = start.getParent();
+            }
+            for (JsonStreamContext c = start; c != null && !c.inRoot(); c = c.getParent()) {
+                parts.add(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : c.getCurrentName());
+            }
+            for (String part : parts) {
+                if (!part.startsWith("[") && path.length() > 0) {
+                    path.append('.');
+                }
+                path.append(part);
+            }
+            found.add(path + ": unknown key");
+            p.skipChildren();
+            return true;
         }
     }
 

@@ -13,14 +13,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Accepts a go-guerrilla config ({@code goguerrilla.conf}, JSON) so its users can switch without
  * rewriting it: its keys are translated to this project's, then bound and checked like a YAML file.
- * Every key without an equivalent becomes a warning (in {@link GuerrillaConfig#warnings}) rather
- * than an error, because refusing to start over, say, {@code save_workers_size} would help nobody.
+ * A key without an equivalent that changes nothing about where mail goes becomes a warning (in
+ * {@link GuerrillaConfig#warnings}); a storage key that cannot be honoured is an error (see
+ * {@link GoGuerrillaBackend}), so mail never lands somewhere the operator did not ask for.
  */
 final class GoGuerrillaConfig {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,14 +28,13 @@ final class GoGuerrillaConfig {
     /** Listener keys that mean the same here. */
     private static final Set<String> SAME_LISTENER_KEYS = Set.of("host_name", "max_size", "timeout",
             "listen_interface", "max_clients");
-    /** go-guerrilla (logrus) levels with no direct counterpart in Logback. */
     /** Keys of go-guerrilla's {@code tls} object (also found directly in a server entry before 1.6). */
     private static final Set<String> LEGACY_TLS_KEYS = Set.of("start_tls_on", "tls_always_on", "private_key_file",
             "public_key_file", "protocols", "ciphers", "curves", "client_auth_type", "root_cas_file");
+    /** go-guerrilla (logrus) levels with no direct counterpart in Logback. */
     private static final Map<String, String> LEVELS = Map.of("fatal", "error", "panic", "error");
     /** go-guerrilla's protocol names for the versions offered here (older ones are refused, RFC 8996). */
     private static final Map<String, String> GO_TLS_PROTOCOLS = Map.of("tls1.2", "TLSv1.2", "tls1.3", "TLSv1.3");
-    private static final Pattern GO_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
     private GoGuerrillaConfig() {
     }
@@ -57,13 +56,25 @@ final class GoGuerrillaConfig {
             throw new ConfigException(source + ": a go-guerrilla config must be a JSON object");
         }
         List<String> warnings = new ArrayList<>();
-        ObjectNode out = translate(in, warnings, source);
-        GuerrillaConfig cfg = ConfigLoader.fromTree(out, source);
-        warnings.forEach(w -> cfg.warnings.add(source + ": " + w));
+        List<String> errors = new ArrayList<>();
+        ObjectNode out = translate(in, warnings, errors, source);
+        List<String> sourced = warnings.stream().map(w -> source + ": " + w).toList();
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors.stream().map(e -> source + ": " + e)
+                    .collect(Collectors.joining("\n")), sourced);
+        }
+        GuerrillaConfig cfg;
+        try {
+            cfg = ConfigLoader.fromTree(out, source);
+        } catch (ConfigException e) {
+            throw new ConfigException(e.getMessage(), sourced);
+        }
+        cfg.warnings.addAll(sourced);
         return cfg;
     }
 
-    private static ObjectNode translate(ObjectNode in, List<String> warnings, String source) throws ConfigException {
+    private static ObjectNode translate(ObjectNode in, List<String> warnings, List<String> errors, String source)
+            throws ConfigException {
         ObjectNode out = NODES.objectNode();
         for (Map.Entry<String, JsonNode> e : in.properties()) {
             String key = e.getKey();
@@ -79,11 +90,12 @@ final class GoGuerrillaConfig {
                     }
                     out.put("log_level", level);
                 }
-                case "backend_config" -> backend(v, out, warnings);
+                case "backend_config", "backend_name" -> { }
                 case "servers" -> servers(v, out, warnings, source);
                 default -> warnings.add(key + ": no equivalent, ignored");
             }
         }
+        GoGuerrillaBackend.translate(in.path("backend_config"), in.path("backend_name").asText(""), out, warnings, errors);
         return out;
     }
 
@@ -94,44 +106,6 @@ final class GoGuerrillaConfig {
             case "stderr", "/dev/stderr" -> out.put("log_file", "stderr");
             case "off" -> warnings.add(key + ": \"off\" has no equivalent (logs go to stdout); set log_level: error to quieten them");
             default -> out.put("log_file", f);
-        }
-    }
-
-    private static void backend(JsonNode v, ObjectNode out, List<String> warnings) {
-        if (!(v instanceof ObjectNode backend)) {
-            warnings.add("backend_config: not an object, ignored");
-            return;
-        }
-        ObjectNode store = out.putObject("store");
-        String driver = backend.path("sql_driver").asText("");
-        for (Map.Entry<String, JsonNode> e : backend.properties()) {
-            String key = "backend_config." + e.getKey();
-            JsonNode value = e.getValue();
-            switch (e.getKey()) {
-                case "gw_save_timeout" -> {
-                    Integer seconds = goDurationSeconds(value.asText());
-                    if (seconds == null) {
-                        warnings.add(key + ": \"" + value.asText() + "\" is not a duration like 30s, ignored");
-                    } else {
-                        store.put("timeout", seconds);
-                    }
-                }
-                case "sql_driver" -> {
-                    if (isSqlite(driver)) {
-                        store.put("type", "sqlite");
-                    } else {
-                        warnings.add(key + ": \"" + driver + "\" has no equivalent here, mail goes to the SQLite default");
-                    }
-                }
-                case "sql_dsn" -> {
-                    if (isSqlite(driver)) {
-                        store.put("path", sqlitePath(value.asText()));
-                    } else {
-                        warnings.add(key + ": ignored with sql_driver \"" + driver + "\"");
-                    }
-                }
-                default -> warnings.add(key + ": no equivalent, ignored");
-            }
         }
     }
 
@@ -163,6 +137,8 @@ final class GoGuerrillaConfig {
                 } else if (LEGACY_TLS_KEYS.contains(key)) {
                     // go-guerrilla before 1.6 kept the TLS keys beside the other listener keys.
                     legacyTls = true;
+                } else if (key.equals("xclient_on")) {
+                    xclient(e.getValue(), server, prefix, warnings);
                 } else if (key.equals("log_file")) {
                     warnings.add(prefix + ".log_file: one log for all listeners here; set the top-level log_file");
                 } else {
@@ -176,6 +152,19 @@ final class GoGuerrillaConfig {
         }
         if (servers.isEmpty()) {
             throw new ConfigException(source + ": servers: no enabled server that can run here");
+        }
+    }
+
+    /**
+     * go-guerrilla's xclient_on believes XCLIENT from any client, which lets anyone on the Internet
+     * choose the address stored in ip_addr; here only the listed networks may, so loopback stands in
+     * for "the proxy on this machine" and the operator is told to list remote proxies.
+     */
+    private static void xclient(JsonNode on, ObjectNode server, String prefix, List<String> warnings) {
+        if (on.asBoolean(false)) {
+            server.putArray("xclient_trusted").add("127.0.0.0/8").add("::1/128");
+            warnings.add(prefix + ".xclient_on: XCLIENT is accepted from loopback only (xclient_trusted);"
+                    + " list any other proxy's network there");
         }
     }
 
@@ -221,32 +210,5 @@ final class GoGuerrillaConfig {
         if (out.path("start_tls").asBoolean(false) || out.path("implicit").asBoolean(false)) {
             server.set("tls", out);
         }
-    }
-
-    private static boolean isSqlite(String driver) {
-        return driver.equals("sqlite3") || driver.equals("sqlite");
-    }
-
-    /** go's sqlite drivers take a path or a {@code file:} URI with query options. */
-    private static String sqlitePath(String dsn) {
-        String p = dsn.startsWith("file:") ? dsn.substring(5) : dsn;
-        int q = p.indexOf('?');
-        return q < 0 ? p : p.substring(0, q);
-    }
-
-    /** Whole seconds, rounded up, of a Go duration such as "30s", "2m" or "1500ms"; null if not one. */
-    private static Integer goDurationSeconds(String s) {
-        Matcher m = GO_DURATION.matcher(s.trim());
-        if (!m.matches()) {
-            return null;
-        }
-        long n = Long.parseLong(m.group(1));
-        long millis = switch (m.group(2)) {
-            case "ms" -> n;
-            case "s" -> n * 1000;
-            case "m" -> n * 60_000;
-            default -> n * 3_600_000;
-        };
-        return (int) Math.min(Integer.MAX_VALUE, (millis + 999) / 1000);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.guerrilla.smtpd.smtp.Extension;
 
+import java.net.IDN;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -64,6 +65,10 @@ public class ListenerConfig {
             errors.add(prefix + "allowed_hosts: must list at least one domain (use \"*\" to accept every domain)");
         } else if (allowedHosts.stream().anyMatch(h -> h == null || h.isBlank())) {
             errors.add(prefix + "allowed_hosts: empty entry");
+        } else {
+            allowedHosts.stream().filter(h -> !isHostPattern(h)).forEach(h -> errors.add(prefix
+                    + "allowed_hosts: \"" + h + "\" is not a domain (letters, digits and hyphens in dot-separated"
+                    + " labels, * wildcards, or an address literal in [])"));
         }
         positive(errors, prefix + "max_size", maxSize);
         positive(errors, prefix + "max_clients", maxClients);
@@ -125,6 +130,37 @@ public class ListenerConfig {
         positive(errors, prefix + "max_messages_per_connection", maxMessagesPerConnection);
         notNegative(errors, prefix + "min_data_rate", minDataRate);
         positive(errors, prefix + "min_data_rate_window", minDataRateWindow);
+    }
+
+    /**
+     * A domain (RFC 1035 labels, international ones through IDNA), a glob with {@code *}, or an
+     * address literal such as {@code [192.0.2.1]}: what a RCPT TO domain can be compared with. A
+     * typo such as "a..com" or "bad host" could never match and would refuse that domain's mail.
+     */
+    static boolean isHostPattern(String entry) {
+        String h = entry.trim();
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        if (h.length() > 2 && h.startsWith("[") && h.endsWith("]")) {
+            return h.substring(1, h.length() - 1).chars().noneMatch(c -> c <= ' ' || c == '[' || c == ']');
+        }
+        String ascii;
+        try {
+            ascii = IDN.toASCII(h.replace('*', 'x'), IDN.ALLOW_UNASSIGNED);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (ascii.isEmpty() || ascii.length() > 253) {
+            return false;
+        }
+        for (String label : ascii.split("\\.", -1)) {
+            if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")
+                    || !label.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '_'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static void notNegative(List<String> errors, String key, long value) {

@@ -107,6 +107,12 @@ public class TlsConfig {
             errors.add(prefix + "cert_file: not a PEM certificate: " + e.getMessage());
             return;
         }
+        String legacy = legacyKeyFormat(Path.of(keyFile));
+        if (legacy != null) {
+            errors.add(prefix + "key_file: " + keyFile + " is a " + legacy + " key; only PKCS#8 (\"BEGIN PRIVATE KEY\")"
+                    + " is read. Convert it: openssl pkcs8 -topk8 -nocrypt -in " + keyFile + " -out key.pk8.pem");
+            return;
+        }
         try {
             newServerContext();
         } catch (SSLException | IllegalArgumentException e) {
@@ -118,6 +124,23 @@ public class TlsConfig {
         if (!keyMatches(leaf, Path.of(keyFile))) {
             errors.add(prefix + "key_file: is not the private key of the first certificate in cert_file");
         }
+    }
+
+    /** "PKCS#1" or "SEC1" when the PEM file holds a key in that older form (what openssl wrote before 3.0); else null. */
+    private static String legacyKeyFormat(Path keyFile) {
+        String pem;
+        try {
+            pem = Files.readString(keyFile, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return null;
+        }
+        if (pem.contains("-----BEGIN RSA PRIVATE KEY-----")) {
+            return "PKCS#1 (\"BEGIN RSA PRIVATE KEY\")";
+        }
+        if (pem.contains("-----BEGIN EC PRIVATE KEY-----")) {
+            return "SEC1 (\"BEGIN EC PRIVATE KEY\")";
+        }
+        return null;
     }
 
     /**

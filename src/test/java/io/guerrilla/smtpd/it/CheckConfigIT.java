@@ -55,7 +55,7 @@ class CheckConfigIT {
                 """);
         Commands.Result r = check(cfg);
         assertThat(r.exitCode()).as(r.output()).isZero();
-        assertThat(r.output()).contains("config ok", "warning: " + cfg + ": backend_config.save_process: no equivalent");
+        assertThat(r.output()).contains("config ok", "warning: " + cfg + ": backend_config.save_process: \"HeadersParser|Debugger\" has no SQL");
     }
 
     @Test
