@@ -83,7 +83,7 @@ public final class Daemon implements AutoCloseable {
         workers = transport.newGroup(cores);
         List<InetSocketAddress> bound = new ArrayList<>();
         for (ListenerConfig listener : config.listeners()) {
-            SmtpServer server = newServer(listener, config.store);
+            SmtpServer server = newServer(listener);
             servers.put(server.settings().address(), server);
             bound.add(server.start());
         }
@@ -119,8 +119,8 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private SmtpServer newServer(ListenerConfig listener, StoreConfig storeConfig) {
-        return new SmtpServer(ListenerSettings.from(listener, storeConfig), delivery, transport, boss, workers,
+    private SmtpServer newServer(ListenerConfig listener) {
+        return new SmtpServer(ListenerSettings.from(listener), delivery, transport, boss, workers,
                 metrics, spillWriter, bodyMemory, freeSpace);
     }
 
@@ -180,7 +180,7 @@ public final class Daemon implements AutoCloseable {
                 if (running != null) {
                     nextServers.put(address, running);
                 } else {
-                    SmtpServer server = newServer(l, next.store);
+                    SmtpServer server = newServer(l);
                     added.add(server);
                     server.start();
                     nextServers.put(address, server);
@@ -204,7 +204,7 @@ public final class Daemon implements AutoCloseable {
             HostPort address = HostPort.parse(l.listenInterface);
             SmtpServer server = nextServers.get(address);
             if (!added.contains(server)) {
-                server.update(ListenerSettings.from(l, next.store));
+                server.update(ListenerSettings.from(l));
             }
         }
         for (Map.Entry<HostPort, SmtpServer> e : servers.entrySet()) {

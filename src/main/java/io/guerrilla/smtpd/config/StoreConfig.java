@@ -31,6 +31,8 @@ public final class StoreConfig {
     public int connectTimeoutMs = Limits.STORE_CONNECT_TIMEOUT_MS;
 
     public int batchSize = Limits.STORE_BATCH_SIZE;
+    /** Message bytes one transaction takes (a larger single message still goes alone). */
+    public long maxBatchBytes = Limits.STORE_MAX_BATCH_BYTES;
     /** Milliseconds a commit may wait for more messages to join it; 0 commits whatever has queued. */
     public int batchWaitMs = 0;
     public int queueCapacity = Limits.STORE_QUEUE_CAPACITY;
@@ -137,6 +139,7 @@ public final class StoreConfig {
             errors.add(prefix + "connect_timeout_ms: must be at least 250 (HikariCP's minimum)");
         }
         ListenerConfig.positive(errors, prefix + "batch_size", batchSize);
+        ListenerConfig.positive(errors, prefix + "max_batch_bytes", maxBatchBytes);
         if (batchWaitMs < 0) {
             errors.add(prefix + "batch_wait_ms: must not be negative");
         }

@@ -5,6 +5,7 @@ import io.guerrilla.smtpd.mail.MessageBody;
 import io.guerrilla.smtpd.mail.MessageHeaders;
 import io.guerrilla.smtpd.smtp.MailAddress;
 import io.guerrilla.smtpd.store.MailBytes;
+import io.guerrilla.smtpd.store.SaveClaim;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -26,12 +27,15 @@ public final class Message {
     public static final String BODY_RAW = "raw";
 
     private final Envelope envelope;
+    private final SaveClaim claim;
     private final List<Copy> copies;
     private final List<MessageBody> derived = new ArrayList<>();
     private MessageHeaders headers = MessageHeaders.EMPTY;
 
-    public Message(Envelope envelope) {
+    /** @param claim whether the store may still take the message, or its save was given up on */
+    public Message(Envelope envelope, SaveClaim claim) {
         this.envelope = envelope;
+        this.claim = claim;
         this.copies = new ArrayList<>(envelope.recipients().size());
         for (MailAddress rcpt : envelope.recipients()) {
             copies.add(new Copy(this, rcpt));
@@ -40,6 +44,10 @@ public final class Message {
 
     public Envelope envelope() {
         return envelope;
+    }
+
+    public SaveClaim claim() {
+        return claim;
     }
 
     public List<Copy> copies() {

@@ -4,6 +4,7 @@ import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.smtp.MailAddress;
 import io.guerrilla.smtpd.store.MailStore;
+import io.guerrilla.smtpd.store.SaveClaim;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * the given executor, never on the event loop. The returned future completes when the last step (SQL)
  * has committed: that is when the client may get its 250.
  */
-public final class Pipeline implements Delivery, AutoCloseable {
+public final class Pipeline implements AutoCloseable {
     private final List<Processor> processors;
     private final Executor executor;
     private final List<RecipientCheck> checks;
@@ -91,7 +92,6 @@ public final class Pipeline implements Delivery, AutoCloseable {
     }
 
     /** Whether validate_process names any check, so sessions must ask before accepting a recipient. */
-    @Override
     public boolean validatesRecipients() {
         return !checks.isEmpty();
     }
@@ -100,7 +100,6 @@ public final class Pipeline implements Delivery, AutoCloseable {
      * Runs validate_process on a recipient: true only if every check accepts; fails (the client gets
      * 451 4.3.0) when a check fails or all of them take longer than validate_timeout_ms.
      */
-    @Override
     public CompletableFuture<Boolean> validateRecipient(MailAddress rcpt) {
         CompletableFuture<Boolean> f = CompletableFuture.completedFuture(true);
         for (RecipientCheck check : checks) {
@@ -114,13 +113,12 @@ public final class Pipeline implements Delivery, AutoCloseable {
      * when the whole pipeline is done with it, which may be after a caller gave up waiting (a timeout on the returned future does not
      * complete the pipeline's own).
      */
-    @Override
-    public CompletableFuture<Void> save(Envelope env) {
-        Message m = new Message(env);
+    public CompletableFuture<Void> save(Envelope env, SaveClaim claim) {
+        Message m = new Message(env, claim);
         CompletableFuture<Void> f = CompletableFuture.completedFuture(null);
         boolean inline = inlineSteps && !env.body().spilled() && env.body().size() <= INLINE_BODY_BYTES;
         for (Processor p : processors) {
-            f = inline ? f.thenCompose(v -> p.process(m)) : f.thenComposeAsync(v -> p.process(m), executor);
+            f = inline ? f.thenCompose(v -> step(p, m)) : f.thenComposeAsync(v -> step(p, m), executor);
         }
         return f.whenComplete((ok, err) -> {
             m.release();
@@ -128,8 +126,12 @@ public final class Pipeline implements Delivery, AutoCloseable {
         });
     }
 
+    /** A message given up on goes no further: its later steps (a Redis write) would only be wasted. */
+    private static CompletableFuture<Void> step(Processor p, Message m) {
+        return m.claim().abandoned() ? CompletableFuture.failedFuture(new SaveClaim.AbandonedException()) : p.process(m);
+    }
+
     /** Cheap: whether every service the pipeline writes to was reachable at its last attempt. */
-    @Override
     public boolean isHealthy() {
         return processors.stream().allMatch(Processor::isHealthy);
     }

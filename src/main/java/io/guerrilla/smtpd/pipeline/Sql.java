@@ -28,7 +28,7 @@ final class Sql implements Processor {
 
     @Override
     public CompletableFuture<Void> process(Message m) {
-        return store.save(rows(m));
+        return store.save(rows(m), m.claim());
     }
 
     @Override

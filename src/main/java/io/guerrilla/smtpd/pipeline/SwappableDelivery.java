@@ -3,10 +3,14 @@ package io.guerrilla.smtpd.pipeline;
 import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.smtp.MailAddress;
 import io.guerrilla.smtpd.store.MailStore;
+import io.guerrilla.smtpd.store.SaveClaim;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,6 +21,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class SwappableDelivery implements Delivery, AutoCloseable {
     private static final long POLL_MILLIS = 10;
+    /** Fires the store timeouts; only decides and completes futures, so one thread is plenty. */
+    private static final ScheduledThreadPoolExecutor TIMER = timer();
+
+    private static ScheduledThreadPoolExecutor timer() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "store-timeout");
+            thread.setDaemon(true);
+            return thread;
+        });
+        // Most saves finish long before their timeout: a cancelled one must not stay queued for its full delay.
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
 
     /** One pipeline, the store it writes to, and the saves it still owes an answer for. */
     public static final class Generation {
@@ -25,7 +42,10 @@ public final class SwappableDelivery implements Delivery, AutoCloseable {
         private final AtomicInteger inFlight = new AtomicInteger();
         private final Duration saveTimeout;
 
-        /** @param saveTimeout how long a save may take before it is answered 451 and stops counting as in flight */
+        /**
+         * @param saveTimeout how long a save may wait for the store to take it; one not taken by then is
+         *                    answered 451 and stops counting as in flight
+         */
         public Generation(Pipeline pipeline, MailStore store, Duration saveTimeout) {
             this.pipeline = pipeline;
             this.store = store;
@@ -86,11 +106,28 @@ public final class SwappableDelivery implements Delivery, AutoCloseable {
             g.inFlight.decrementAndGet();
         }
         Generation saving = g;
-        // The count ends when the save is answered: at its commit or failure, or at the timeout, whichever
-        // comes first, and only once (a future completes once). A save stuck on a frozen database would
-        // otherwise count for as long as the database stays frozen, and make every stop wait it out.
-        return g.pipeline.save(envelope).orTimeout(g.saveTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((ok, err) -> saving.inFlight.decrementAndGet());
+        SaveClaim claim = new SaveClaim();
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        // At the timeout the save is answered 451 only if it is given up on before the store took it into a
+        // transaction; then it is never written. Once taken, the answer is that transaction's outcome,
+        // which the store bounds (query and socket timeouts). A 451 whose row is committed later would be
+        // stored twice when the sender retries.
+        ScheduledFuture<?> timeout = TIMER.schedule(() -> {
+            if (claim.abandon()) {
+                answer.completeExceptionally(new TimeoutException("not taken by the store within store.timeout"));
+            }
+        }, g.saveTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        g.pipeline.save(envelope, claim).whenComplete((ok, err) -> {
+            timeout.cancel(false);
+            if (err == null) {
+                answer.complete(null);
+            } else {
+                answer.completeExceptionally(err);
+            }
+        });
+        // The count ends when the save is answered, once (a future completes once): a save given up on
+        // stops counting at the timeout, however long a frozen database keeps its pipeline step waiting.
+        return answer.whenComplete((ok, err) -> saving.inFlight.decrementAndGet());
     }
 
     /**

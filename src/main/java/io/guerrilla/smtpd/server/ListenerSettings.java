@@ -2,7 +2,6 @@ package io.guerrilla.smtpd.server;
 
 import io.guerrilla.smtpd.codec.BareNewlinePolicy;
 import io.guerrilla.smtpd.config.ListenerConfig;
-import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.smtp.AllowedHosts;
 import io.guerrilla.smtpd.smtp.SessionPolicy;
@@ -17,17 +16,17 @@ import java.util.Locale;
  * @param tls   null when the listener has no TLS
  */
 public record ListenerSettings(HostPort address, SessionPolicy policy, int maxClients, Duration idleTimeout,
-                               Duration storeTimeout, int maxCommandLine, int maxDataLine,
+                               int maxCommandLine, int maxDataLine,
                                BareNewlinePolicy bareNewline, int maxConnectionsPerIp, int connectionRatePerIp,
                                int minDataRate, Duration minDataRateWindow,
                                TlsSettings tls, ClientTrust trust,
                                long spillThreshold, Path spillDirectory) {
 
-    public static ListenerSettings from(ListenerConfig c, StoreConfig store) {
+    public static ListenerSettings from(ListenerConfig c) {
         SessionPolicy policy = new SessionPolicy(c.hostName, new AllowedHosts(c.allowedHosts), c.maxSize,
                 c.maxRecipients, c.maxBadCommands, c.maxMessagesPerConnection, c.enabledExtensions());
         return new ListenerSettings(HostPort.parse(c.listenInterface), policy, c.maxClients,
-                Duration.ofSeconds(c.timeout), Duration.ofSeconds(store.timeout), c.maxCommandLineLength,
+                Duration.ofSeconds(c.timeout), c.maxCommandLineLength,
                 c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)),
                 c.maxConnectionsPerIp, c.connectionRatePerIp, c.minDataRate, Duration.ofSeconds(c.minDataRateWindow),
                 TlsSettings.from(c.tls), ClientTrust.from(c),

@@ -520,8 +520,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 List.copyOf(machine.recipients()), b);
         b.retain();
         long started = System.nanoTime();
+        // No timeout of its own here: the delivery answers 451 only when the message will certainly not be stored.
         pipeline.save(env)
-                .orTimeout(settings.storeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((ok, err) -> ctx.executor().execute(() -> stored(ctx, env, err, started)));
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import java.util.function.ToLongFunction;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -19,6 +20,10 @@ import java.util.concurrent.atomic.LongAdder;
  * messages that waited for it. Latency is not traded for it: nothing waits for a batch to fill
  * unless {@code maxWaitMillis} asks for it. Each item's future completes only after the commit that
  * holds it.
+ *
+ * <p>A batch is bounded by count and by bytes, so that one transaction of large messages commits well
+ * within the store timeout. An item is claimed ({@link SaveClaim#take}) just before its transaction is
+ * written; an item its caller gave up on first ({@link SaveClaim#abandon}) is dropped unwritten.
  *
  * <p>If a batch fails, its items are retried one per transaction, so a message that cannot be
  * stored fails alone rather than taking its batch-mates with it; unless the writer says the whole
@@ -38,7 +43,7 @@ public final class GroupCommitter<T> implements AutoCloseable {
         void write(List<T> batch) throws Exception;
     }
 
-    private record Pending<T>(T item, CompletableFuture<Void> done) {
+    private record Pending<T>(T item, SaveClaim claim, long bytes, CompletableFuture<Void> done) {
     }
 
     private static final Logger log = LoggerFactory.getLogger(GroupCommitter.class);
@@ -47,6 +52,10 @@ public final class GroupCommitter<T> implements AutoCloseable {
     private final BlockingQueue<Object> queue;
     private final BatchWriter<T> writer;
     private final int maxBatch;
+    private final long maxBatchBytes;
+    private final ToLongFunction<T> bytesOf;
+    /** Taken from the queue but left for the next batch, which it would have made too large. */
+    private Pending<T> carried;
     private final long maxWaitNanos;
     private final Thread thread;
     private volatile boolean closed;
@@ -56,19 +65,19 @@ public final class GroupCommitter<T> implements AutoCloseable {
     private final IntConsumer batchCommitted;
 
     /**
-     * @param queueCapacity items waiting beyond this are refused at once (the client gets 451 and
-     *                      retries) instead of piling up in memory while the store is slow
+     * @param queueCapacity  items waiting beyond this are refused at once (the client gets 451 and
+     *                       retries) instead of piling up in memory while the store is slow
+     * @param maxBatchBytes  a batch takes no more items once their bytes reach this (one item always fits)
+     * @param bytesOf        an item's size, as {@code maxBatchBytes} counts it
+     * @param batchCommitted told the size of every batch committed in one transaction (for metrics)
      */
-    public GroupCommitter(String name, BatchWriter<T> writer, int maxBatch, long maxWaitMillis, int queueCapacity) {
-        this(name, writer, maxBatch, maxWaitMillis, queueCapacity, n -> { });
-    }
-
-    /** @param batchCommitted told the size of every batch committed in one transaction (for metrics) */
-    public GroupCommitter(String name, BatchWriter<T> writer, int maxBatch, long maxWaitMillis, int queueCapacity,
-                          IntConsumer batchCommitted) {
+    public GroupCommitter(String name, BatchWriter<T> writer, int maxBatch, long maxBatchBytes, ToLongFunction<T> bytesOf,
+                          long maxWaitMillis, int queueCapacity, IntConsumer batchCommitted) {
         this.batchCommitted = batchCommitted;
         this.writer = writer;
         this.maxBatch = maxBatch;
+        this.maxBatchBytes = maxBatchBytes;
+        this.bytesOf = bytesOf;
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMillis);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.thread = new Thread(this::run, name);
@@ -76,75 +85,120 @@ public final class GroupCommitter<T> implements AutoCloseable {
         this.thread.start();
     }
 
-    public CompletableFuture<Void> submit(T item) {
+    /**
+     * @param claim decides, against the caller's timeout, whether the item is still written; the future
+     *              of an item abandoned before it was taken fails with {@link SaveClaim.AbandonedException}
+     */
+    public CompletableFuture<Void> submit(T item, SaveClaim claim) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        if (closed || !queue.offer(new Pending<>(item, done))) {
+        if (closed || !queue.offer(new Pending<>(item, claim, bytesOf.applyAsLong(item), done))) {
             done.completeExceptionally(new RejectedExecutionException("store queue full or closed"));
         }
         return done;
     }
 
-    @SuppressWarnings("unchecked")
     private void run() {
         List<Pending<T>> batch = new ArrayList<>(maxBatch);
-        List<T> items = new ArrayList<>(maxBatch);
         boolean stopping = false;
-        while (!stopping || !queue.isEmpty()) {
-            Object first;
-            try {
-                first = queue.take();
-            } catch (InterruptedException e) {
-                continue;
-            }
-            if (first == POISON) {
-                stopping = true;
-                continue;
-            }
-            batch.add((Pending<T>) first);
-            stopping |= drain(batch);
-            if (maxWaitNanos > 0 && batch.size() < maxBatch && !stopping) {
-                long deadline = System.nanoTime() + maxWaitNanos;
-                while (batch.size() < maxBatch && System.nanoTime() < deadline) {
-                    try {
-                        Object next = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                        if (next == null) {
-                            break;
-                        }
-                        if (next == POISON) {
-                            stopping = true;
-                            break;
-                        }
-                        batch.add((Pending<T>) next);
-                    } catch (InterruptedException e) {
-                        break;
-                    }
+        while (!stopping || carried != null || !queue.isEmpty()) {
+            Batch<T> b = new Batch<>(batch);
+            if (carried != null) {
+                b.add(carried);
+                carried = null;
+            } else {
+                Object first;
+                try {
+                    first = queue.take();
+                } catch (InterruptedException e) {
+                    continue;
                 }
+                if (first == POISON) {
+                    stopping = true;
+                    continue;
+                }
+                b.add(pending(first));
             }
-            for (Pending<T> p : batch) {
-                items.add(p.item());
+            stopping |= fill(b, 0);
+            if (maxWaitNanos > 0 && !stopping) {
+                stopping = fill(b, System.nanoTime() + maxWaitNanos);
             }
-            commit(batch, items);
+            batch.removeIf(p -> !claimed(p));
+            if (!batch.isEmpty()) {
+                commit(batch);
+            }
             batch.clear();
-            items.clear();
+        }
+    }
+
+    /** The items of the batch being gathered, and their bytes. */
+    private static final class Batch<T> {
+        final List<Pending<T>> items;
+        long bytes;
+
+        Batch(List<Pending<T>> items) {
+            this.items = items;
+        }
+
+        void add(Pending<T> p) {
+            items.add(p);
+            bytes += p.bytes();
         }
     }
 
     @SuppressWarnings("unchecked")
-    private boolean drain(List<Pending<T>> batch) {
-        while (batch.size() < maxBatch) {
-            Object next = queue.poll();
+    private static <T> Pending<T> pending(Object o) {
+        return (Pending<T>) o;
+    }
+
+    /**
+     * Adds queued items while the batch has room: those queued now, or with a {@code deadline}, those that
+     * arrive until then. An item that would pass the byte bound is carried to the next batch.
+     *
+     * @return true when the queue's end (close) was reached
+     */
+    private boolean fill(Batch<T> b, long deadline) {
+        while (b.items.size() < maxBatch && b.bytes < maxBatchBytes) {
+            Object next;
+            if (deadline == 0) {
+                next = queue.poll();
+            } else {
+                try {
+                    next = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
             if (next == null) {
                 return false;
             }
             if (next == POISON) {
                 return true;
             }
-            batch.add((Pending<T>) next);
+            Pending<T> p = pending(next);
+            if (b.bytes + p.bytes() > maxBatchBytes) {
+                carried = p;
+                return false;
+            }
+            b.add(p);
         }
         return false;
     }
 
-    private void commit(List<Pending<T>> batch, List<T> items) {
+    /** Takes the item for the transaction about to be written, unless its caller gave up on it first. */
+    private boolean claimed(Pending<T> p) {
+        if (p.claim().take()) {
+            return true;
+        }
+        failed.increment();
+        p.done().completeExceptionally(new SaveClaim.AbandonedException());
+        return false;
+    }
+
+    private void commit(List<Pending<T>> batch) {
+        List<T> items = new ArrayList<>(batch.size());
+        for (Pending<T> p : batch) {
+            items.add(p.item());
+        }
         try {
             long started = System.nanoTime();
             writer.write(items);

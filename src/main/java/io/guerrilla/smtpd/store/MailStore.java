@@ -20,8 +20,11 @@ public interface MailStore extends AutoCloseable {
     /** Creates the tables where missing ({@code guerrillad init-db}); idempotent. */
     void createSchema() throws StoreException;
 
-    /** Commits the rows of one message in one transaction. */
-    CompletableFuture<Void> save(List<MailRow> rows);
+    /**
+     * Commits the rows of one message in one transaction, unless {@code claim} was abandoned before the
+     * store took the message into a transaction: then nothing is written and the future fails.
+     */
+    CompletableFuture<Void> save(List<MailRow> rows, SaveClaim claim);
 
     /**
      * Runs a query with one string parameter and says whether it returned a row (validate_sql).

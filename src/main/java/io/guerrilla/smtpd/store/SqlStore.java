@@ -26,6 +26,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLRecoverableException;
+import java.sql.SQLTimeoutException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -69,6 +70,8 @@ public final class SqlStore implements MailStore {
      * ~40 MiB, and measured 13% more messages/s (bench/RESULTS.md).
      */
     static final int SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
+    /** How long SQLite waits for another connection's write lock (the mail CLI, a backup) before failing. */
+    static final long SQLITE_BUSY_TIMEOUT_MS = 5000;
     /** A readiness probe must answer well within a load balancer's probe timeout (typically 5 s). */
     static final int PING_QUERY_TIMEOUT_SECONDS = 2;
     /**
@@ -137,7 +140,8 @@ public final class SqlStore implements MailStore {
         int count = dialect == SqlDialect.SQLITE ? 1 : config.poolSize;
         for (int i = 0; i < count; i++) {
             writers.add(new GroupCommitter<>(dialect.name().toLowerCase(Locale.ROOT) + "-writer-" + i, this::write,
-                    config.batchSize, config.batchWaitMs, config.queueCapacity, batchCommitted));
+                    config.batchSize, config.maxBatchBytes, SqlStore::bytes, config.batchWaitMs, config.queueCapacity,
+                    batchCommitted));
         }
         probe = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "store-probe");
@@ -164,7 +168,9 @@ public final class SqlStore implements MailStore {
             h.setMaximumPoolSize(1);
             h.addDataSourceProperty("journal_mode", "WAL");
             h.addDataSourceProperty("synchronous", config.synchronous.toUpperCase(Locale.ROOT));
-            h.addDataSourceProperty("busy_timeout", "5000");
+            // Another process's write lock must not hold a batch (and its clients' replies) past the store timeout.
+            h.addDataSourceProperty("busy_timeout", Long.toString(Math.min(SQLITE_BUSY_TIMEOUT_MS,
+                    TimeUnit.SECONDS.toMillis(config.timeout))));
             h.setConnectionInitSql("PRAGMA wal_autocheckpoint=" + SQLITE_WAL_AUTOCHECKPOINT_PAGES);
         } else {
             h.setUsername(config.user);
@@ -264,8 +270,16 @@ public final class SqlStore implements MailStore {
     }
 
     @Override
-    public CompletableFuture<Void> save(List<MailRow> rows) {
-        return writers.get(Math.floorMod(nextWriter.getAndIncrement(), writers.size())).submit(rows);
+    public CompletableFuture<Void> save(List<MailRow> rows, SaveClaim claim) {
+        return writers.get(Math.floorMod(nextWriter.getAndIncrement(), writers.size())).submit(rows, claim);
+    }
+
+    private static long bytes(List<MailRow> rows) {
+        long n = 0;
+        for (MailRow r : rows) {
+            n += r.mail().length();
+        }
+        return n;
     }
 
     @Override
@@ -356,7 +370,7 @@ public final class SqlStore implements MailStore {
      * again (a full disk still answers reads); on SQLite also on a file that is the one at the path.
      */
     private void probeWrite(Connection c) throws SQLException, StoreException {
-        inTransaction(c, () -> {
+        inTransaction(c, 0, () -> {
             try (PreparedStatement count = c.prepareStatement(dialect.countReceived())) {
                 count.setInt(1, 0);
                 count.executeUpdate();
@@ -373,13 +387,15 @@ public final class SqlStore implements MailStore {
     /**
      * Runs {@code work} in one transaction on {@code c} and commits it. On SQLite the commit counts only
      * if the path still names the file {@code c} opened. Any failure discards the connection.
+     *
+     * @param messages how many messages the transaction holds, for the log
      */
-    private void inTransaction(Connection c, Work work) throws SQLException, StoreException {
+    private void inTransaction(Connection c, int messages, Work work) throws SQLException, StoreException {
         try {
             Object opened = dialect == SqlDialect.SQLITE ? databaseFile.openedBy(c) : null;
             c.setAutoCommit(false);
             work.run();
-            c.commit();
+            commit(c, messages);
             if (opened != null) {
                 databaseFile.check(opened);
             }
@@ -392,12 +408,32 @@ public final class SqlStore implements MailStore {
         }
     }
 
+    /**
+     * A network database's COMMIT whose connection breaks (or times out) before the answer leaves the
+     * outcome unknown: the server may have committed before the break, or (frozen) commit when it
+     * resumes. Its messages are answered 451 like every failure, as every MTA must, and may then be
+     * stored too; the one case where a refused message can be, logged so an operator can find it.
+     * A failure before COMMIT was sent, or any SQLite failure, is certain: nothing was committed.
+     */
+    private void commit(Connection c, int messages) throws SQLException {
+        try {
+            c.commit();
+        } catch (SQLException e) {
+            if (dialect != SqlDialect.SQLITE && unavailable(e)) {
+                log.warn("commit outcome unknown for {} messages: the connection to {} broke during COMMIT ({});"
+                        + " they get 451 4.3.0 and may be stored as well", messages, describe(), SqlDialect.redact(e.getMessage()));
+            }
+            throw e;
+        }
+    }
+
     private void write(List<List<MailRow>> messages) throws SQLException, StoreException {
         if (!healthy) {
             throw new StoreUnavailableException(describe() + " unavailable: " + lastProblem);
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.timeout);
         try (Connection c = pool.getConnection()) {
-            inTransaction(c, () -> insert(c, messages));
+            inTransaction(c, messages.size(), () -> insert(c, messages, deadline));
         } catch (StoreUnavailableException e) {
             healthy = false;
             lastProblem = e.getMessage();
@@ -408,18 +444,45 @@ public final class SqlStore implements MailStore {
                 lastProblem = SqlDialect.redact(e.getMessage());
                 throw new StoreUnavailableException(describe() + " unavailable: " + SqlDialect.redact(e.getMessage()), e);
             }
+            if (timedOut(e)) {
+                // Rolled back; retrying its messages one by one would each wait as long again.
+                throw new StoreUnavailableException(describe() + " did not finish a transaction within store.timeout: "
+                        + SqlDialect.redact(e.getMessage()), e);
+            }
             throw e;
         }
     }
 
-    private void insert(Connection c, List<List<MailRow>> messages) throws SQLException, StoreException, IOException {
+    /**
+     * Bounds the next statement by what is left of the transaction's store.timeout, so a transaction
+     * (not only each statement) ends in about that time and its clients hear its real outcome. SQLite's
+     * waits are bounded by its busy timeout instead; its writes are local.
+     */
+    private void bound(Statement st, long deadline) throws SQLException {
+        if (dialect == SqlDialect.SQLITE) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new SQLTimeoutException("transaction took longer than store.timeout");
+        }
+        st.setQueryTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(left + TimeUnit.SECONDS.toNanos(1) - 1)));
+    }
+
+    /** A statement cancelled by its query timeout: JDBC's own class, MariaDB's 70100, PostgreSQL's 57014. */
+    static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTimeoutException
+                    || t instanceof SQLException s && ("70100".equals(s.getSQLState()) || "57014".equals(s.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void insert(Connection c, List<List<MailRow>> messages, long deadline) throws SQLException, StoreException, IOException {
         try (PreparedStatement insert = c.prepareStatement(dialect.insert(SqlDialect.PARAMETER));
              PreparedStatement count = c.prepareStatement(dialect.countReceived())) {
-            if (dialect != SqlDialect.SQLITE) {
-                // Bounds a statement the database takes but never answers (a frozen server).
-                insert.setQueryTimeout(config.timeout);
-                count.setQueryTimeout(config.timeout);
-            }
             List<MailRow> large = new ArrayList<>();
             boolean batched = false;
             for (List<MailRow> rows : messages) {
@@ -439,12 +502,15 @@ public final class SqlStore implements MailStore {
                 }
             }
             if (batched) {
+                bound(insert, deadline);
                 insert.executeBatch();
             }
             for (MailRow row : large) {
+                bound(insert, deadline);
                 insertStreaming(c, insert, row);
             }
             count.setInt(1, messages.size());
+            bound(count, deadline);
             count.executeUpdate();
         }
     }

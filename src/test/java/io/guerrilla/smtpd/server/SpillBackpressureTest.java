@@ -148,7 +148,7 @@ class SpillBackpressureTest {
         c.spillThreshold = 4096;
         c.spillDirectory = Files.createTempDirectory("spill").toString();
         assertThat(c.validate()).isEmpty();
-        return ListenerSettings.from(c, c.store);
+        return ListenerSettings.from(c);
     }
 
     @Test
