@@ -13,12 +13,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.time.Duration;
 import java.util.List;
 
 import static io.guerrilla.smtpd.it.StorageFaultsIT.await;
 import static io.guerrilla.smtpd.it.StorageFaultsIT.report;
+import static io.guerrilla.smtpd.it.StorageFaultsIT.rowsAfterStop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -62,13 +61,7 @@ class DatabaseOutageIT {
                 load.close();
                 assertThat(load.otherReplies.keySet()).as("only 451 4.3.0 besides 250").containsOnly("451 4.3.0");
 
-                server.signal("TERM");
-                assertThat(server.waitForExit(Duration.ofSeconds(60))).isZero();
-                List<String> rows;
-                try (Connection c = Databases.connect(store)) {
-                    rows = StorageFaultsIT.subjects(c);
-                }
-                report("mariadb stopped", load, rows, StorageFaultsIT.outcomeUnknown(server));
+                report("mariadb stopped", load, rowsAfterStop(server, store), StorageFaultsIT.outcomeUnknown(server));
                 System.out.printf("outage: mariadb's stop took %d ms, %d x 451 within %d ms of it%n",
                         (stopped - stopping) / 1_000_000, 10 * CLIENTS, (first451 - stopped) / 1_000_000);
             }

@@ -18,8 +18,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -95,13 +93,7 @@ class MemoryPressureIT {
             assertThat(clients.awaitTermination(3, TimeUnit.MINUTES)).as("clients finished").isTrue();
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
 
-            // Stopped, the server has ended every transaction: a 451 committed late would show in the rows.
-            server.signal("TERM");
-            assertThat(server.waitForExit(Duration.ofSeconds(120))).isZero();
-            List<String> rows;
-            try (Connection c = Databases.connect(store)) {
-                rows = StorageFaultsIT.subjects(c);
-            }
+            List<String> rows = StorageFaultsIT.rowsAfterStop(server, store);
             Set<String> stored = new HashSet<>(rows);
             Set<String> refusedButStored = new HashSet<>(refused);
             refusedButStored.retainAll(stored);

@@ -1,6 +1,8 @@
 package io.guerrilla.smtpd.it;
 
+import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.support.Commands;
+import io.guerrilla.smtpd.support.Databases;
 import io.guerrilla.smtpd.support.LoadClients;
 import io.guerrilla.smtpd.support.Ports;
 import io.guerrilla.smtpd.support.Requirements;
@@ -265,6 +267,18 @@ class StorageFaultsIT {
             }
         }
         return rows;
+    }
+
+    /**
+     * Stops the server (SIGTERM, which waits for the store) and returns the subject of every row: read
+     * once every transaction has ended, so a message answered 451 and committed late shows.
+     */
+    static List<String> rowsAfterStop(ServerProcess server, StoreConfig store) throws Exception {
+        server.signal("TERM");
+        assertThat(server.waitForExit(Duration.ofSeconds(120))).as("the server stopped").isZero();
+        try (Connection c = Databases.connect(store)) {
+            return subjects(c);
+        }
     }
 
     /** Messages the server answered 451 after a COMMIT whose outcome it could not know (its WARN lines). */
