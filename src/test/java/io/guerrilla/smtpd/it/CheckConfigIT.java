@@ -26,6 +26,7 @@ class CheckConfigIT {
         brokenToKey.put("alowed_hosts: [a.test]\n", "alowed_hosts: unknown key");
         brokenToKey.put("store:\n  type: oracle\n", "store.type: unknown store");
         brokenToKey.put("store:\n  batch_size: -1\n", "store.batch_size: must be greater than 0");
+        brokenToKey.put("store:\n  max_batch_bytes: 0\n", "store.max_batch_bytes: must be greater than 0");
         brokenToKey.put("log_level: loud\n", "log_level: must be one of");
         brokenToKey.put("log_format: xml\n", "log_format: must be text or json");
         brokenToKey.put("shutdown_timeout: 0\n", "shutdown_timeout: must be greater than 0");
