@@ -42,7 +42,7 @@ import java.util.function.BooleanSupplier;
 /**
  * The I/O side of one SMTP connection: feeds bytes to the {@link SmtpFramer}, commands to the
  * {@link SessionStateMachine}, writes the replies and carries out the actions. Everything runs on the
- * channel's event loop; the only slow work, storing, is handed to the {@link Pipeline} and its result
+ * channel's event loop; the only slow work, storing, is handed to the {@link Delivery} and its result
  * comes back to the event loop.
  *
  * <p>While a message is being stored the handler parses nothing more, and stops reading (autoRead off)

@@ -29,7 +29,7 @@ import java.util.Map;
  *   <li>{@code 5.1.3} ("bad destination mailbox address syntax") for every syntax or length
  *       error in the RCPT TO path, including the null path {@code <>}.
  *   <li>{@code 5.5.4} ("invalid command arguments") for a malformed or duplicated ESMTP
- *       parameter, and for any failure of {@link #checkDomainSyntax(String)}.
+ *       parameter.
  * </ul>
  * Angle brackets are required, unlike Postfix's lenient mode, because without them a space
  * cannot be told apart from the start of the parameters.
@@ -111,27 +111,6 @@ public final class AddressParser {
     public static PathArgument parseRcptTo(String argument, boolean smtpUtf8)
             throws AddressException {
         return parse(argument, Verb.RCPT, smtpUtf8);
-    }
-
-    /**
-     * Validates a HELO/EHLO argument as a {@code Domain} or {@code address-literal} (RFC 5321
-     * section 4.1.1.1) under the same rules as the domain of a path, U-labels included. Real
-     * clients announce all sorts of names, so the session applies this only when configured for
-     * strict HELO checking.
-     *
-     * @throws AddressException 501 5.5.4 when the argument is not a valid domain or literal
-     */
-    public static void checkDomainSyntax(String domain) throws AddressException {
-        if (domain == null || domain.isEmpty()) {
-            throw invalidArguments("Domain name required");
-        }
-        if (firstControl(domain) >= 0) {
-            throw invalidArguments("Control characters are not allowed");
-        }
-        String problem = domainOrLiteralProblem(domain);
-        if (problem != null) {
-            throw invalidArguments(problem);
-        }
     }
 
     private static PathArgument parse(String argument, Verb verb, boolean smtpUtf8)
