@@ -286,14 +286,7 @@ public final class HeaderExtractor {
     }
 
     private static String cap(String s) {
-        if (s.length() <= MAX_VALUE_CHARS) {
-            return s;
-        }
-        int end = MAX_VALUE_CHARS;
-        if (Character.isHighSurrogate(s.charAt(end - 1))) {
-            end--;
-        }
-        return s.substring(0, end);
+        return TextLimits.cap(s, MAX_VALUE_CHARS);
     }
 
     /** Ends the stream after {@code remaining} bytes, where LimitedInputStream would throw. */

@@ -149,8 +149,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The one place the client's address is set: per-address limits, the Received header and the
-     * stored ip_addr all follow it.
+     * The one place the connection's client address is set (the socket's peer, or what a trusted PROXY
+     * header named): the per-address limits and the connection's log lines follow it. XCLIENT does not
+     * change it: it changes the state machine's address, which the Received header, the stored
+     * ip_addr and the message log lines use.
      */
     private void setClientAddress(InetAddress address) {
         clientAddress = address;
@@ -449,7 +451,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         metrics.bytesReceived(result.size());
         if (o.action() != Action.STORE) {
             metrics.messageReplied(o.reply().code());
-            log.atInfo().setMessage("message rejected").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+            log.atInfo().setMessage("message rejected").addKeyValue("conn", connId)
+                    .addKeyValue("client", machine.clientAddress())
                     .addKeyValue("code", o.reply().code()).addKeyValue("size", result.size()).log();
             body.release();
             body = null;
@@ -481,7 +484,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         LoggingEventBuilder line = (err == null ? log.atInfo().setMessage("message stored")
                 : log.atWarn().setMessage("message not stored").addKeyValue("error", err.toString()))
                 .addKeyValue("queue_id", env.queueId()).addKeyValue("conn", connId).addKeyValue("code", o.reply().code())
-                .addKeyValue("client", clientIp).addKeyValue("from", env.mailFrom())
+                .addKeyValue("client", env.clientIp()).addKeyValue("from", env.mailFrom())
                 .addKeyValue("rcpts", env.recipients().size()).addKeyValue("size", env.body().size())
                 .addKeyValue("store_us", nanos / 1000);
         line.log();
@@ -507,7 +510,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void validated(ChannelHandlerContext ctx, Boolean ok, Throwable err) {
         validating = false;
         if (err != null) {
-            log.warn("recipient check failed for {} client={}: {}", machine.pendingRecipient(), clientIp, err.toString());
+            log.warn("recipient check failed for {} client={}: {}", machine.pendingRecipient(), machine.clientAddress(),
+                    err.toString());
         }
         if (!ctx.channel().isActive()) {
             return;
