@@ -6,6 +6,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.guerrilla.smtpd.support.ConfigFiles;
 import io.guerrilla.smtpd.support.Databases;
 import io.guerrilla.smtpd.support.LoadClients;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.PrivateService;
 import io.guerrilla.smtpd.support.ServerProcess;
 import io.guerrilla.smtpd.support.SmtpClient;
@@ -37,6 +38,7 @@ class CrashSafetyIT {
     private static final int CLIENTS = 24;
     private static final int MAX_PER_CLIENT = 2_000;
 
+    @NeedsServices
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "mysql", "postgres", "postgres+redis"})
     void everyAcknowledgedMessageSurvivesSigkill(String variant, @TempDir Path dir) throws Exception {

@@ -1,9 +1,9 @@
 package io.guerrilla.smtpd.mail;
 
+import io.guerrilla.smtpd.support.DefaultLocale;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,9 +12,7 @@ class QueueIdsTest {
 
     @Test
     void idsAreAsciiUnderATurkishDefaultLocale() {
-        Locale before = Locale.getDefault();
-        Locale.setDefault(Locale.forLanguageTag("tr-TR"));
-        try {
+        DefaultLocale.with(DefaultLocale.TURKISH, () -> {
             assertThat("i".toUpperCase()).as("the locale that would break it").isEqualTo("\u0130");
             Set<String> ids = new HashSet<>();
             // 36 in a row: the counter's last base-36 digit takes every value, 'i' included.
@@ -22,8 +20,6 @@ class QueueIdsTest {
                 ids.add(QueueIds.next());
             }
             assertThat(ids).hasSize(36).allMatch(id -> id.matches("[0-9A-Z]+"), "upper-case ASCII letters and digits");
-        } finally {
-            Locale.setDefault(before);
-        }
+        });
     }
 }

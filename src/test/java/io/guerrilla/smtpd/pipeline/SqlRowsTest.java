@@ -1,9 +1,8 @@
 package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.smtp.MailAddress;
+import io.guerrilla.smtpd.support.DefaultLocale;
 import org.junit.jupiter.api.Test;
-
-import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,14 +10,10 @@ class SqlRowsTest {
 
     @Test
     void toColumnIsLowerCasedTheSameUnderATurkishDefaultLocale() {
-        Locale before = Locale.getDefault();
-        Locale.setDefault(Locale.forLanguageTag("tr-TR"));
-        try {
+        DefaultLocale.with(DefaultLocale.TURKISH, () -> {
             assertThat("I".toLowerCase()).as("the locale that would break it").isEqualTo("\u0131");
             assertThat(Sql.canonical(new MailAddress("POSTMASTER", null))).isEqualTo("postmaster");
             assertThat(Sql.canonical(new MailAddress("Info", "EXAMPLE.IT"))).isEqualTo("Info@example.it");
-        } finally {
-            Locale.setDefault(before);
-        }
+        });
     }
 }

@@ -9,10 +9,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Queue;
@@ -91,11 +92,11 @@ class SpillBackpressureTest {
     }
 
     @Test
-    void readingStopsWhileSpillWritesAreBehindAndResumesWhenTheyCatchUp() throws Exception {
+    void readingStopsWhileSpillWritesAreBehindAndResumesWhenTheyCatchUp(@TempDir Path spill) throws Exception {
         GuerrillaConfig c = new GuerrillaConfig();
         c.allowedHosts = List.of("example.com");
         c.spillThreshold = 4096;
-        c.spillDirectory = Files.createTempDirectory("spill").toString();
+        c.spillDirectory = spill.toString();
         assertThat(c.validate()).isEmpty();
         ListenerSettings settings = ListenerSettings.from(c, c.store);
         HeldExecutor disk = new HeldExecutor();
