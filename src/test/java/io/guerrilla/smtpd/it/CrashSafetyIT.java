@@ -1,8 +1,6 @@
 package io.guerrilla.smtpd.it;
 
 import io.guerrilla.smtpd.config.StoreConfig;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.guerrilla.smtpd.support.ConfigFiles;
 import io.guerrilla.smtpd.support.Databases;
 import io.guerrilla.smtpd.support.LoadClients;
@@ -10,6 +8,8 @@ import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.PrivateService;
 import io.guerrilla.smtpd.support.ServerProcess;
 import io.guerrilla.smtpd.support.SmtpClient;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
