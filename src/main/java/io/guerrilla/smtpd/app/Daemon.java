@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.app;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.config.Limits;
@@ -13,12 +14,10 @@ import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
 import io.guerrilla.smtpd.server.Transport;
 import io.guerrilla.smtpd.store.FreeSpaceGuard;
-import io.guerrilla.smtpd.store.MailStore;
-import io.guerrilla.smtpd.store.StoreException;
 import io.guerrilla.smtpd.store.SqlStore;
+import io.guerrilla.smtpd.store.StoreException;
 import io.guerrilla.smtpd.store.StoreStats;
 import io.netty.channel.EventLoopGroup;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

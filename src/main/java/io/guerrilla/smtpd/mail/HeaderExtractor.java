@@ -1,16 +1,5 @@
 package io.guerrilla.smtpd.mail;
 
-import java.io.FilterInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import java.util.Objects;
-
 import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.DecoderUtil;
@@ -26,6 +15,17 @@ import org.apache.james.mime4j.stream.RawFieldParser;
 import org.apache.james.mime4j.util.ByteArrayBuffer;
 import org.apache.james.mime4j.util.ByteSequence;
 import org.apache.james.mime4j.util.MimeUtil;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Objects;
 
 /**
  * Extracts {@link MessageHeaders} from the top-level header section of a raw message.
@@ -286,14 +286,7 @@ public final class HeaderExtractor {
     }
 
     private static String cap(String s) {
-        if (s.length() <= MAX_VALUE_CHARS) {
-            return s;
-        }
-        int end = MAX_VALUE_CHARS;
-        if (Character.isHighSurrogate(s.charAt(end - 1))) {
-            end--;
-        }
-        return s.substring(0, end);
+        return TextLimits.cap(s, MAX_VALUE_CHARS);
     }
 
     /** Ends the stream after {@code remaining} bytes, where LimitedInputStream would throw. */

@@ -1,8 +1,8 @@
 package io.guerrilla.smtpd.metrics;
 
 /**
- * What the server reports about its work. The SMTP handler, the stores and (once TLS lands) the TLS
- * handler call these; the admin listener reads them. Implementations must be cheap and thread-safe:
+ * What the server reports about its work. The SMTP handler (TLS handshakes included) and the stores
+ * call these; the admin listener reads them. Implementations must be cheap and thread-safe:
  * they are called on the event loop for every connection and message.
  */
 public interface ServerMetrics {

@@ -8,7 +8,10 @@ import io.guerrilla.smtpd.store.MailStore;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+
+import static io.guerrilla.smtpd.mail.TextLimits.cap;
 
 /**
  * Writes one {@code new_mail} row per copy and completes when the store has committed them all, in
@@ -42,6 +45,7 @@ final class Sql implements Processor {
         List<MailRow> rows = new ArrayList<>(m.copies().size());
         for (Message.Copy c : m.copies()) {
             MailAddress rcpt = c.recipient();
+            // Capped to the seed's MySQL column widths for every store, so all keep the same values.
             rows.add(new MailRow(env.receivedAt(), cap(h.from(), 128), cap(canonical(rcpt), 255), cap(h.subject(), 255),
                     c.bodyKind(), cap(h.charset(), 32), c, 0f, c.hash(), cap(h.contentType(), 64),
                     cap(rcpt.toString(), 255), h.hasAttachment(), cap(env.clientIp(), 64), cap(h.messageId(), 255),
@@ -50,17 +54,12 @@ final class Sql implements Processor {
         return rows;
     }
 
-    /** The address front ends search by: domains are case-insensitive, local parts are kept as sent. */
+    /**
+     * The address front ends search by: domains are case-insensitive, local parts are kept as sent.
+     * Lower-cased in {@link Locale#ROOT}, so a Turkish default locale cannot make {@code POSTMASTER}
+     * a dotless {@code postmaster}.
+     */
     static String canonical(MailAddress a) {
-        return a.domain() == null ? a.localPart().toLowerCase() : a.localPart() + "@" + a.domainLowerCase();
-    }
-
-    /** Column widths of the seed's MySQL schema, applied for every store so all keep the same values. */
-    private static String cap(String s, int max) {
-        if (s.length() <= max) {
-            return s;
-        }
-        int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
-        return s.substring(0, end);
+        return a.domain() == null ? a.localPart().toLowerCase(Locale.ROOT) : a.localPart() + "@" + a.domainLowerCase();
     }
 }

@@ -8,9 +8,10 @@ import java.util.function.LongSupplier;
 
 /**
  * Per-client-address accounting for one listener: connections open at once and new connections per
- * minute (as Postfix's anvil). Keyed by the address the session believes is the client's, so it is
- * asked by the session, not by the accept loop; a session whose address changes (a trusted proxy
- * naming the real client) releases the old one and acquires the new one.
+ * minute (as Postfix's anvil). Keyed by the connection's client address, which is the one a trusted
+ * proxy's PROXY header named when there is one: that header is read before the session starts, so
+ * the session asks once, when it opens, not the accept loop. XCLIENT does not re-key it: the limits
+ * count connections, and the connection is the XCLIENT sender's.
  *
  * <p>Thread-safe: sessions on every event loop share it. Memory is one small entry per address with
  * a connection open or a rate window still running; idle entries are swept once a minute.

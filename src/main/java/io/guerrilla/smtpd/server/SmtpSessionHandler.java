@@ -15,8 +15,8 @@ import io.guerrilla.smtpd.smtp.RecipientVerdict;
 import io.guerrilla.smtpd.smtp.Replies;
 import io.guerrilla.smtpd.smtp.Reply;
 import io.guerrilla.smtpd.smtp.SessionStateMachine;
-import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.guerrilla.smtpd.smtp.SmtpCommand;
+import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.guerrilla.smtpd.smtp.Verb;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -44,7 +44,7 @@ import java.util.function.BooleanSupplier;
 /**
  * The I/O side of one SMTP connection: feeds bytes to the {@link SmtpFramer}, commands to the
  * {@link SessionStateMachine}, writes the replies and carries out the actions. Everything runs on the
- * channel's event loop; the only slow work, storing, is handed to the {@link Pipeline} and its result
+ * channel's event loop; the only slow work, storing, is handed to the {@link Delivery} and its result
  * comes back to the event loop.
  *
  * <p>While a message is being stored the handler parses nothing more, and stops reading (autoRead off)
@@ -160,8 +160,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The one place the client's address is set: per-address limits, the Received header and the
-     * stored ip_addr all follow it.
+     * The one place the connection's client address is set (the socket's peer, or what a trusted PROXY
+     * header named): the per-address limits and the connection's log lines follow it. XCLIENT does not
+     * change it: it changes the state machine's address, which the Received header, the stored
+     * ip_addr and the message log lines use.
      */
     private void setClientAddress(InetAddress address) {
         clientAddress = address;
@@ -503,7 +505,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         metrics.bytesReceived(result.size());
         if (o.action() != Action.STORE) {
             metrics.messageReplied(o.reply().code());
-            log.atInfo().setMessage("message rejected").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+            log.atInfo().setMessage("message rejected").addKeyValue("conn", connId)
+                    .addKeyValue("client", machine.clientAddress())
                     .addKeyValue("code", o.reply().code()).addKeyValue("size", result.size()).log();
             body.release();
             body = null;
@@ -535,7 +538,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         LoggingEventBuilder line = (err == null ? log.atInfo().setMessage("message stored")
                 : log.atWarn().setMessage("message not stored").addKeyValue("error", err.toString()))
                 .addKeyValue("queue_id", env.queueId()).addKeyValue("conn", connId).addKeyValue("code", o.reply().code())
-                .addKeyValue("client", clientIp).addKeyValue("from", env.mailFrom())
+                .addKeyValue("client", env.clientIp()).addKeyValue("from", env.mailFrom())
                 .addKeyValue("rcpts", env.recipients().size()).addKeyValue("size", env.body().size())
                 .addKeyValue("store_us", nanos / 1000);
         line.log();
@@ -561,7 +564,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void validated(ChannelHandlerContext ctx, Boolean ok, Throwable err) {
         validating = false;
         if (err != null) {
-            log.warn("recipient check failed for {} client={}: {}", machine.pendingRecipient(), clientIp, err.toString());
+            log.warn("recipient check failed for {} client={}: {}", machine.pendingRecipient(), machine.clientAddress(),
+                    err.toString());
         }
         if (!ctx.channel().isActive()) {
             return;

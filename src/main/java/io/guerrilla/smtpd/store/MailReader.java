@@ -1,7 +1,6 @@
 package io.guerrilla.smtpd.store;
 
 import io.guerrilla.smtpd.config.StoreConfig;
-
 import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteLimits;
 

@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.guerrilla.smtpd.config.StoreConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;

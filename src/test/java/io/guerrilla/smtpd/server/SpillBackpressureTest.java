@@ -11,10 +11,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Queue;
@@ -95,8 +96,8 @@ class SpillBackpressureTest {
     }
 
     @Test
-    void readingStopsWhileSpillWritesAreBehindAndResumesWhenTheyCatchUp() throws Exception {
-        ListenerSettings settings = settings();
+    void readingStopsWhileSpillWritesAreBehindAndResumesWhenTheyCatchUp(@TempDir Path spill) throws Exception {
+        ListenerSettings settings = settings(spill);
         HeldExecutor disk = new HeldExecutor();
         ReadingDelivery delivery = new ReadingDelivery();
         EmbeddedChannel ch = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
@@ -142,18 +143,18 @@ class SpillBackpressureTest {
         return accepted;
     }
 
-    private static ListenerSettings settings() throws Exception {
+    private static ListenerSettings settings(Path spill) {
         GuerrillaConfig c = new GuerrillaConfig();
         c.allowedHosts = List.of("example.com");
         c.spillThreshold = 4096;
-        c.spillDirectory = Files.createTempDirectory("spill").toString();
+        c.spillDirectory = spill.toString();
         assertThat(c.validate()).isEmpty();
         return ListenerSettings.from(c, c.store);
     }
 
     @Test
-    void aSpentMemoryBudgetPausesReadingAndRefusesNewMessagesUntilMemoryIsBack() throws Exception {
-        ListenerSettings settings = settings();
+    void aSpentMemoryBudgetPausesReadingAndRefusesNewMessagesUntilMemoryIsBack(@TempDir Path spill) throws Exception {
+        ListenerSettings settings = settings(spill);
         HeldExecutor disk = new HeldExecutor();
         MemoryBudget memory = new MemoryBudget(256 * 1024);
         ReadingDelivery delivery = new ReadingDelivery();

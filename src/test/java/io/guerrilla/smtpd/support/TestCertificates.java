@@ -25,6 +25,10 @@ public final class TestCertificates {
         if (dir == null) {
             String openssl = Requirements.tool("openssl");
             Path d = Files.createTempDirectory("guerrilla-tls");
+            // Kept for the whole JVM (every TLS test shares it); deleted at exit, files before the directory.
+            d.toFile().deleteOnExit();
+            d.resolve("key.pem").toFile().deleteOnExit();
+            d.resolve("cert.pem").toFile().deleteOnExit();
             Commands.run(List.of(openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                     "-nodes", "-keyout", d.resolve("key.pem").toString(), "-out", d.resolve("cert.pem").toString(),
                     "-days", "2", "-subj", "/CN=mx.test.local", "-addext", "subjectAltName=DNS:mx.test.local,IP:127.0.0.1"));
