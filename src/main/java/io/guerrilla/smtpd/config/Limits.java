@@ -60,6 +60,12 @@ public final class Limits {
     public static final int STORE_POOL_SIZE = 4;
     /** Milliseconds to wait for a database connection: while it is down, clients get 451 this fast. */
     public static final int STORE_CONNECT_TIMEOUT_MS = 2000;
+    /**
+     * Milliseconds to wait for SQLite's one pooled connection. A local file never waits on a network,
+     * but its first open loads the native library (seconds on a loaded machine), and the writer and the
+     * probe share the one connection; the network connect timeout made start-up fail there.
+     */
+    public static final int SQLITE_CONNECTION_WAIT_MS = 30_000;
     /** Milliseconds a validate_process check may take before the recipient gets 451 4.3.0 (the sender retries). */
     public static final int VALIDATE_TIMEOUT_MS = 5000;
     /** Seconds Redis/Memcached keep a body: go-guerrilla's redis_expire_seconds default (2 hours). */

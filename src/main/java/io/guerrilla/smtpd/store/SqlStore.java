@@ -2,6 +2,7 @@ package io.guerrilla.smtpd.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.guerrilla.smtpd.config.Limits;
 import io.guerrilla.smtpd.config.StoreConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,7 +121,13 @@ public final class SqlStore implements MailStore {
             }
         }
         try (Connection c = pool.getConnection()) {
-            checkSchema(c);
+            try {
+                checkSchema(c);
+            } catch (StoreException incomplete) {
+                // What is missing, and why creating it failed: the second is the cause to fix.
+                throw createFailed == null ? incomplete
+                        : new StoreException(incomplete.getMessage() + "; creating it failed: " + createFailed.getMessage(), createFailed);
+            }
             if (createFailed != null) {
                 throw createFailed;
             }
@@ -176,7 +183,8 @@ public final class SqlStore implements MailStore {
             h.setMaximumPoolSize(config.poolSize + 1);
             h.setMinimumIdle(config.poolMinIdle);
         }
-        h.setConnectionTimeout(config.connectTimeoutMs);
+        h.setConnectionTimeout(dialect == SqlDialect.SQLITE
+                ? Math.max(config.connectTimeoutMs, Limits.SQLITE_CONNECTION_WAIT_MS) : config.connectTimeoutMs);
         h.setValidationTimeout(Math.max(250, config.connectTimeoutMs / 2));
         // Start without a database: the server answers 451 until it is there (see class comment).
         h.setInitializationFailTimeout(-1);
