@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,6 +54,7 @@ public final class Daemon implements AutoCloseable {
     private final List<SmtpServer> removed = new ArrayList<>();
     private final List<Thread> retiring = new ArrayList<>();
     private volatile boolean draining;
+    private RetentionTask retention;
 
     public Daemon(GuerrillaConfig config) {
         this(config, ServerMetrics.NONE);
@@ -68,6 +70,8 @@ public final class Daemon implements AutoCloseable {
         processing = pool("processing", cores);
         spillWriter = pool("spill-writer", cores);
         delivery = new SwappableDelivery(openDelivery(config));
+        retention = new RetentionTask(() -> this.config.retention, delivery::store, metrics, Clock.systemUTC());
+        retention.start();
         boss = transport.newGroup(1);
         workers = transport.newGroup(cores);
         List<InetSocketAddress> bound = new ArrayList<>();
@@ -296,6 +300,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (workers != null) {
             workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (retention != null) {
+            retention.close();
         }
         for (Thread t : retiring) {
             try {

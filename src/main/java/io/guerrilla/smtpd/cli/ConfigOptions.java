@@ -3,6 +3,7 @@ package io.guerrilla.smtpd.cli;
 import io.guerrilla.smtpd.config.ConfigException;
 import io.guerrilla.smtpd.config.ConfigLoader;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -22,6 +23,16 @@ final class ConfigOptions {
 
     @Option(names = "--db", paramLabel = "PATH", description = "Overrides store.path (the SQLite file).")
     String db;
+
+    /** {@link #load()}, or null after telling the user what is wrong with it (the command then exits {@link Main#EXIT_USAGE}). */
+    GuerrillaConfig loadOrExplain(CommandLine.Model.CommandSpec spec) {
+        try {
+            return load();
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("guerrillad: bad config: " + e.getMessage());
+            return null;
+        }
+    }
 
     /** The config with the flags applied, checked as a whole, so a bad flag is named like a bad key. */
     GuerrillaConfig load() throws ConfigException {

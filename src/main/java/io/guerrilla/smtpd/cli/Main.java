@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code guerrillad} command line. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or config. */
 @Command(name = "guerrillad", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Guerrilla SMTPd: receive mail for your domains and store it in a database.",
-        subcommands = {ServeCommand.class, CheckConfigCommand.class, InitDbCommand.class, MailCommand.class,
+        subcommands = {ServeCommand.class, CheckConfigCommand.class, InitDbCommand.class, MailCommand.class, PurgeCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_RUNTIME = 1;

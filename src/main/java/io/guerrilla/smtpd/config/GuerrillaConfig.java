@@ -4,9 +4,13 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
+import io.guerrilla.smtpd.pipeline.ProcessorName;
+
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -33,6 +37,7 @@ public final class GuerrillaConfig extends ListenerConfig {
     /** Seconds a graceful stop waits for in-flight messages (see {@link Limits#SHUTDOWN_TIMEOUT_SECONDS}). */
     public int shutdownTimeout = Limits.SHUTDOWN_TIMEOUT_SECONDS;
     public AdminConfig admin = new AdminConfig();
+    public RetentionConfig retention = new RetentionConfig();
 
     /** Keys of a go-guerrilla config that had no equivalent here; not a config key itself. */
     @JsonIgnore
@@ -86,6 +91,30 @@ public final class GuerrillaConfig extends ListenerConfig {
         } else {
             store.validate("store.", errors);
         }
+        if (retention == null) {
+            errors.add("retention: missing");
+        } else {
+            retention.validate("retention.", errors);
+        }
+        if (errors.isEmpty()) {
+            warnBodiesExpireFirst();
+        }
         return errors;
+    }
+
+    /** A row whose Redis/Memcached body expired before retention deletes it can no longer be read. */
+    private void warnBodiesExpireFirst() {
+        Duration maxAge = retention.maxAge();
+        List<ProcessorName> steps = ProcessorName.parse(store.saveProcess);
+        for (ProcessorName kv : List.of(ProcessorName.REDIS, ProcessorName.MEMCACHED)) {
+            StoreConfig.KeyValueConfig c = kv == ProcessorName.REDIS ? store.redis : store.memcached;
+            String key = "store." + kv.name().toLowerCase(Locale.ROOT) + ".ttl";
+            String warning = key + ": bodies expire after " + c.ttl + "s, before retention.max_age (" + retention.maxAge
+                    + ") deletes their rows; those messages cannot be read in between. Make the TTL at least max_age";
+            if (steps.contains(kv) && c.ttl > 0 && (maxAge.isZero() || maxAge.toSeconds() > c.ttl)
+                    && !warnings.contains(warning)) {
+                warnings.add(warning);
+            }
+        }
     }
 }

@@ -66,6 +66,17 @@ public enum SqlDialect {
         Map<String, String> additions() {
             return additions("TEXT", "INTEGER NOT NULL DEFAULT 0");
         }
+
+        /** NOCASE folds ASCII only, as SQLite has no Unicode case folding built in. */
+        @Override
+        public String mailboxKey() {
+            return "\"to\" COLLATE NOCASE";
+        }
+
+        @Override
+        public String mailboxIs() {
+            return "\"to\" = ? COLLATE NOCASE";
+        }
     },
 
     /** The seed's DDL, with utf8mb4 (MySQL's utf8 is 3-byte and cannot hold every address or subject) and go-guerrilla's columns. */
@@ -115,6 +126,17 @@ public enum SqlDialect {
         Map<String, String> additions() {
             return additions("varchar(255)", "tinyint(1) NOT NULL DEFAULT 0");
         }
+
+        /** The table's utf8mb4 default collation is case-insensitive already, so the plain column is the key. */
+        @Override
+        public String mailboxKey() {
+            return "`to`";
+        }
+
+        @Override
+        public String mailboxIs() {
+            return "`to` = ?";
+        }
     },
 
     POSTGRES('"', "(now() AT TIME ZONE 'UTC')") {
@@ -162,6 +184,16 @@ public enum SqlDialect {
         @Override
         Map<String, String> additions() {
             return additions("varchar(255)", "boolean NOT NULL DEFAULT false");
+        }
+
+        @Override
+        public String mailboxKey() {
+            return "lower(\"to\")";
+        }
+
+        @Override
+        public String mailboxIs() {
+            return "lower(\"to\") = lower(?)";
         }
     };
 
@@ -213,6 +245,28 @@ public enum SqlDialect {
         }
         m.put("is_tls", flagDefinition);
         return m;
+    }
+
+    /**
+     * The mailbox a row belongs to, as an SQL expression: the {@code to} column (the recipient with its
+     * domain lower-cased, which Guerrilla front ends look mail up by and the seed indexed) compared
+     * case-insensitively, as people do not expect {@code Bob@} and {@code bob@} to be two inboxes.
+     * Every read by mailbox uses {@link #mailboxIs()} so that {@link #MAILBOX_INDEX} serves it.
+     */
+    public abstract String mailboxKey();
+
+    /** "This row is in the mailbox given as the one parameter", in the form the mailbox index serves. */
+    public abstract String mailboxIs();
+
+    /** The index mailbox reads and the per-mailbox retention cap use: mailbox key, then mail_id (newest first). */
+    public static final String MAILBOX_INDEX = "new_mail_mailbox";
+
+    /**
+     * Indexes beyond the seed's ({@code to}, {@code hash}, {@code date}), by name; init-db (and every
+     * SQLite start) creates those missing, so existing databases get them too.
+     */
+    Map<String, String> readIndexes() {
+        return Map.of(MAILBOX_INDEX, "CREATE INDEX " + MAILBOX_INDEX + " ON new_mail (" + mailboxKey() + ", mail_id)");
     }
 
     String additionsDdl() {
