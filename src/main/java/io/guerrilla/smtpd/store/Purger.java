@@ -21,7 +21,7 @@ import java.util.List;
  *
  * <p>Pacing, so that receiving never waits long: what to delete is found on a read connection (for
  * SQLite a separate one, which in WAL mode never blocks the writer), by an indexed range (date,
- * mailbox then mail_id, or mail_id), {@code batch_size} rows at a time; each batch is deleted by
+ * {@code to} then mail_id, or mail_id), {@code batch_size} rows at a time; each batch is deleted by
  * primary key in its own short transaction on a write connection, which for SQLite is the group-commit
  * writer's own pooled connection, so the two take turns at it instead of one of them sleeping in
  * SQLite's busy handler; after each batch the purger rests at least as long as the batch took, so it
@@ -107,8 +107,8 @@ public final class Purger {
         // An index-only scan of the mailbox index, on the read connection.
         List<String> over = new ArrayList<>();
         try (Connection c = store.readConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT " + dialect.mailboxKey() + " FROM new_mail GROUP BY "
-                     + dialect.mailboxKey() + " HAVING count(*) > ?")) {
+             PreparedStatement ps = c.prepareStatement("SELECT " + dialect.q("to") + " FROM new_mail GROUP BY "
+                     + dialect.q("to") + " HAVING count(*) > ?")) {
             ps.setInt(1, cap);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -118,11 +118,11 @@ public final class Purger {
         }
         long deleted = 0;
         for (String mailbox : over) {
-            Long oldestKept = nthNewest(" WHERE " + dialect.mailboxIs(), mailbox, cap);
+            Long oldestKept = nthNewest(" WHERE " + mailboxIs(), mailbox, cap);
             if (oldestKept == null) {
                 continue;
             }
-            String next = "SELECT mail_id FROM new_mail WHERE " + dialect.mailboxIs() + " AND mail_id < ? ORDER BY mail_id LIMIT ?";
+            String next = "SELECT mail_id FROM new_mail WHERE " + mailboxIs() + " AND mail_id < ? ORDER BY mail_id LIMIT ?";
             deleted += deleteAll(Reason.MAILBOX, next, 3, ps -> {
                 ps.setString(1, mailbox);
                 ps.setLong(2, oldestKept);
@@ -142,6 +142,14 @@ public final class Purger {
         }
         String next = "SELECT mail_id FROM new_mail WHERE mail_id < ? ORDER BY mail_id LIMIT ?";
         return deleteAll(Reason.TOTAL, next, 2, ps -> ps.setLong(1, oldestKept));
+    }
+
+    /**
+     * A mailbox is the {@code to} column, compared as every mailbox read compares it (MailboxQueries):
+     * exactly, except that MariaDB's case-insensitive column collation makes {@code Bob@} and {@code bob@} one.
+     */
+    private String mailboxIs() {
+        return dialect.q("to") + " = ?";
     }
 
     /** The mail_id of the n-th newest row (of the mailbox, when given); null when there are no more than n. */

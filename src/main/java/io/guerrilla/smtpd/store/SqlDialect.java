@@ -66,17 +66,6 @@ public enum SqlDialect {
         Map<String, String> additions() {
             return additions("TEXT", "INTEGER NOT NULL DEFAULT 0");
         }
-
-        /** NOCASE folds ASCII only, as SQLite has no Unicode case folding built in. */
-        @Override
-        public String mailboxKey() {
-            return "\"to\" COLLATE NOCASE";
-        }
-
-        @Override
-        public String mailboxIs() {
-            return "\"to\" = ? COLLATE NOCASE";
-        }
     },
 
     /** The seed's DDL, with utf8mb4 (MySQL's utf8 is 3-byte and cannot hold every address or subject) and go-guerrilla's columns. */
@@ -126,17 +115,6 @@ public enum SqlDialect {
         Map<String, String> additions() {
             return additions("varchar(255)", "tinyint(1) NOT NULL DEFAULT 0");
         }
-
-        /** The table's utf8mb4 default collation is case-insensitive already, so the plain column is the key. */
-        @Override
-        public String mailboxKey() {
-            return "`to`";
-        }
-
-        @Override
-        public String mailboxIs() {
-            return "`to` = ?";
-        }
     },
 
     POSTGRES('"', "(now() AT TIME ZONE 'UTC')") {
@@ -168,7 +146,6 @@ public enum SqlDialect {
                   ip_addr varchar(64) NOT NULL,
                   %s
                 )""".formatted(additionsDdl()),
-                "CREATE INDEX IF NOT EXISTS new_mail_to ON new_mail (\"to\")",
                 "CREATE INDEX IF NOT EXISTS new_mail_hash ON new_mail (hash)",
                 "CREATE INDEX IF NOT EXISTS new_mail_date ON new_mail (date)",
                 """
@@ -186,14 +163,14 @@ public enum SqlDialect {
             return additions("varchar(255)", "boolean NOT NULL DEFAULT false");
         }
 
+        /**
+         * A PostgreSQL index on {@code to} alone does not hold mail_id order, so a mailbox page would
+         * be sorted; SQLite and InnoDB append the row id / primary key to every index, so their
+         * {@code to} index already is (to, mail_id).
+         */
         @Override
-        public String mailboxKey() {
-            return "lower(\"to\")";
-        }
-
-        @Override
-        public String mailboxIs() {
-            return "lower(\"to\") = lower(?)";
+        Map<String, String> readIndexes() {
+            return Map.of(MAILBOX_INDEX, "CREATE INDEX " + MAILBOX_INDEX + " ON new_mail (\"to\", mail_id)");
         }
     };
 
@@ -248,17 +225,9 @@ public enum SqlDialect {
     }
 
     /**
-     * The mailbox a row belongs to, as an SQL expression: the {@code to} column (the recipient with its
-     * domain lower-cased, which Guerrilla front ends look mail up by and the seed indexed) compared
-     * case-insensitively, as people do not expect {@code Bob@} and {@code bob@} to be two inboxes.
-     * Every read by mailbox uses {@link #mailboxIs()} so that {@link #MAILBOX_INDEX} serves it.
+     * The index reading a mailbox newest first uses (and retention's per-mailbox cap): {@code to}, then
+     * mail_id. Where the seed's {@code to} index already is that, it is not added again.
      */
-    public abstract String mailboxKey();
-
-    /** "This row is in the mailbox given as the one parameter", in the form the mailbox index serves. */
-    public abstract String mailboxIs();
-
-    /** The index mailbox reads and the per-mailbox retention cap use: mailbox key, then mail_id (newest first). */
     public static final String MAILBOX_INDEX = "new_mail_mailbox";
 
     /**
@@ -266,7 +235,7 @@ public enum SqlDialect {
      * SQLite start) creates those missing, so existing databases get them too.
      */
     Map<String, String> readIndexes() {
-        return Map.of(MAILBOX_INDEX, "CREATE INDEX " + MAILBOX_INDEX + " ON new_mail (" + mailboxKey() + ", mail_id)");
+        return Map.of();
     }
 
     String additionsDdl() {

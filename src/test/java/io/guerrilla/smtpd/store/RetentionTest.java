@@ -73,14 +73,14 @@ class RetentionTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "mysql", "postgres"})
-    void mailboxCapKeepsTheNewestOfEachMailboxWhateverTheCase(String type) throws Exception {
+    void mailboxCapKeepsTheNewestOfEachMailbox(String type) throws Exception {
         try (SqlStore store = open(type, "retention_mailbox")) {
             List<Long> a = new ArrayList<>();
             List<Long> b = new ArrayList<>();
             List<Long> c = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 a.add(save(store, NOW, "alice@x.test"));
-                b.add(save(store, NOW, i % 2 == 0 ? "Bob@x.test" : "bob@x.test"));
+                b.add(save(store, NOW, "bob@x.test"));
                 if (i < 2) {
                     c.add(save(store, NOW, "carol@x.test"));
                 }
@@ -119,33 +119,60 @@ class RetentionTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "mysql", "postgres"})
-    void initDbCreatesTheMailboxIndex(String type) throws Exception {
-        try (SqlStore store = open(type, "retention_index"); Connection c = store.readConnection()) {
-            assertThat(SqlStore.indexes(c)).contains(SqlDialect.MAILBOX_INDEX);
+    void initDbCreatesTheReadIndexesAgainWhenMissing(String type) throws Exception {
+        StoreConfig c = Databases.privateDatabase(type, "retention_index", dir);
+        // SQLite and InnoDB append the row id / primary key to the seed's to index; PostgreSQL needs its own.
+        List<String> wanted = switch (type) {
+            case "sqlite" -> List.of("new_mail_to", "new_mail_date");
+            case "mysql" -> List.of("to", "date");
+            default -> List.of(SqlDialect.MAILBOX_INDEX, "new_mail_date");
+        };
+        try (Connection conn = Databases.connect(c); Statement st = conn.createStatement()) {
+            assertThat(SqlStore.indexes(conn)).containsAll(wanted);
+            if (!"mysql".equals(type)) {
+                for (String index : wanted) {
+                    st.execute("DROP INDEX " + index);
+                }
+                assertThat(SqlStore.indexes(conn)).doesNotContainAnyElementsOf(wanted);
+            }
+        }
+        try (SqlStore store = new SqlStore(c)) {
+            // What SQLite's start does, and init-db elsewhere.
+            if ("sqlite".equals(type)) {
+                store.open();
+            } else {
+                store.createSchema();
+            }
+        }
+        try (Connection conn = Databases.connect(c)) {
+            assertThat(SqlStore.indexes(conn)).containsAll(wanted);
         }
     }
 
-    @Test
-    void sqliteStartAddsTheIndexToAnOldFileAndMailboxReadsUseIt() throws Exception {
-        StoreConfig c = Databases.config("sqlite");
-        c.path = dir.resolve("old.db").toString();
-        try (SqlStore store = new SqlStore(c)) {
-            store.createSchema();
-        }
-        try (Connection conn = Databases.connect(c); Statement st = conn.createStatement()) {
-            st.execute("DROP INDEX " + SqlDialect.MAILBOX_INDEX);
-        }
-        try (SqlStore store = new SqlStore(c)) {
-            store.open();
-            try (Connection conn = store.readConnection(); Statement st = conn.createStatement();
-                 ResultSet rs = st.executeQuery("EXPLAIN QUERY PLAN SELECT mail_id FROM new_mail WHERE "
-                         + SqlDialect.SQLITE.mailboxIs().replace("?", "'bob@x.test'") + " ORDER BY mail_id DESC LIMIT 20")) {
-                StringBuilder plan = new StringBuilder();
-                while (rs.next()) {
-                    plan.append(rs.getString("detail")).append('\n');
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgres"})
+    void aMailboxPageIsReadFromAnIndexWithoutSorting(String type) throws Exception {
+        try (SqlStore store = open(type, "retention_plan")) {
+            for (int i = 0; i < 50; i++) {
+                save(store, NOW, "u" + i + "@x.test");
+            }
+            String query = "SELECT mail_id FROM new_mail WHERE \"to\" = 'u7@x.test' ORDER BY mail_id DESC LIMIT 20";
+            StringBuilder plan = new StringBuilder();
+            try (Connection conn = Databases.connect(config); Statement st = conn.createStatement()) {
+                if ("postgres".equals(type)) {
+                    // A 50-row table is scanned whole when allowed; the question is whether the index needs a sort.
+                    st.execute("SET enable_seqscan = off");
                 }
-                assertThat(plan.toString()).contains("USING COVERING INDEX " + SqlDialect.MAILBOX_INDEX)
-                        .doesNotContain("TEMP B-TREE");
+                try (ResultSet rs = st.executeQuery(("sqlite".equals(type) ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") + query)) {
+                    while (rs.next()) {
+                        plan.append(rs.getString("sqlite".equals(type) ? "detail" : "QUERY PLAN")).append('\n');
+                    }
+                }
+            }
+            if ("sqlite".equals(type)) {
+                assertThat(plan.toString()).contains("INDEX new_mail_to (to=?)").doesNotContain("TEMP B-TREE");
+            } else {
+                assertThat(plan.toString()).contains(SqlDialect.MAILBOX_INDEX).doesNotContain("Sort");
             }
         }
     }
