@@ -37,6 +37,8 @@ public final class GuerrillaConfig extends ListenerConfig {
     /** Seconds a graceful stop waits for in-flight messages (see {@link Limits#SHUTDOWN_TIMEOUT_SECONDS}). */
     public int shutdownTimeout = Limits.SHUTDOWN_TIMEOUT_SECONDS;
     public AdminConfig admin = new AdminConfig();
+    /** The listener that serves stored mail back over HTTP; on by default, on loopback. */
+    public HttpConfig http = new HttpConfig();
     public RetentionConfig retention = new RetentionConfig();
 
     /** Keys of a go-guerrilla config that had no equivalent here; not a config key itself. */
@@ -85,6 +87,11 @@ public final class GuerrillaConfig extends ListenerConfig {
             errors.add("admin: missing");
         } else {
             admin.validate("admin.", errors);
+        }
+        if (http == null) {
+            errors.add("http: missing (write listen: \"\" to turn the listener off)");
+        } else {
+            http.validate("http.", errors);
         }
         if (store == null) {
             errors.add("store: missing");

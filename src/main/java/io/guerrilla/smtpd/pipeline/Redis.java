@@ -1,21 +1,15 @@
 package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.config.StoreConfig.KeyValueConfig;
-import io.lettuce.core.ClientOptions;
+import io.guerrilla.smtpd.store.KeyValueBodies;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -27,8 +21,7 @@ import java.util.concurrent.CompletableFuture;
  * queued, which would hold messages in memory), the message gets 451, and Lettuce reconnects by itself.
  */
 final class Redis implements Processor {
-    static final String BODY = "redis";
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    static final String BODY = KeyValueBodies.REDIS;
 
     private final RedisClient client;
     private final RedisURI uri;
@@ -37,26 +30,15 @@ final class Redis implements Processor {
     private volatile boolean healthy = true;
 
     Redis(KeyValueConfig c) {
-        Duration timeout = Duration.ofMillis(c.timeoutMs);
-        RedisURI.Builder b = RedisURI.builder().withHost(c.host).withPort(c.port).withDatabase(c.database)
-                .withTimeout(timeout);
-        if (c.password != null && !c.password.isEmpty()) {
-            b.withPassword(c.password.toCharArray());
-        }
-        this.uri = b.build();
+        this.uri = KeyValueBodies.redisUri(c);
         this.ttl = c.ttl;
-        this.client = RedisClient.create();
-        client.setOptions(ClientOptions.builder()
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-                .build());
+        this.client = KeyValueBodies.redisClient(c);
     }
 
     /** The connection, (re)connecting when the server start found Redis down; Lettuce reconnects once connected. */
     private synchronized CompletableFuture<StatefulRedisConnection<String, byte[]>> connection() {
         if (connection == null || connection.isCompletedExceptionally()) {
-            connection = client.connectAsync(CODEC, uri).toCompletableFuture();
+            connection = client.connectAsync(KeyValueBodies.REDIS_CODEC, uri).toCompletableFuture();
         }
         return connection;
     }

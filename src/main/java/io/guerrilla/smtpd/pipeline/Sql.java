@@ -42,17 +42,12 @@ final class Sql implements Processor {
         List<MailRow> rows = new ArrayList<>(m.copies().size());
         for (Message.Copy c : m.copies()) {
             MailAddress rcpt = c.recipient();
-            rows.add(new MailRow(env.receivedAt(), cap(h.from(), 128), cap(canonical(rcpt), 255), cap(h.subject(), 255),
+            rows.add(new MailRow(env.receivedAt(), cap(h.from(), 128), cap(rcpt.mailboxKey(), 255), cap(h.subject(), 255),
                     c.bodyKind(), cap(h.charset(), 32), c, 0f, c.hash(), cap(h.contentType(), 64),
                     cap(rcpt.toString(), 255), h.hasAttachment(), cap(env.clientIp(), 64), cap(h.messageId(), 255),
                     cap(h.replyTo(), 255), cap(h.sender(), 255), cap(env.mailFrom().toString(), 255), env.tls()));
         }
         return rows;
-    }
-
-    /** The address front ends search by: domains are case-insensitive, local parts are kept as sent. */
-    static String canonical(MailAddress a) {
-        return a.domain() == null ? a.localPart().toLowerCase() : a.localPart() + "@" + a.domainLowerCase();
     }
 
     /** Column widths of the seed's MySQL schema, applied for every store so all keep the same values. */

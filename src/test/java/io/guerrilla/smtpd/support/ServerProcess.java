@@ -36,15 +36,32 @@ public final class ServerProcess implements AutoCloseable {
         return repo().resolve("bin/guerrillad");
     }
 
-    /** Starts {@code guerrillad ARGS} in workDir and waits until {@code port} accepts connections. */
+    /**
+     * Starts {@code guerrillad ARGS} in workDir and waits until {@code port} accepts connections. A
+     * {@code serve} runs without the HTTP reading listener ({@code --no-http}): its default port is
+     * fixed, and tests run in parallel must never bind a fixed port.
+     */
     public static ServerProcess start(Path workDir, int port, String... args) throws Exception {
+        List<String> withoutHttp = new ArrayList<>(List.of(args));
+        if (!withoutHttp.isEmpty() && withoutHttp.get(0).equals("serve")) {
+            withoutHttp.add(1, "--no-http");
+        }
+        return launch(workDir, port, withoutHttp);
+    }
+
+    /** As {@link #start}, with the HTTP listener as the config says: the config must give it a free port. */
+    public static ServerProcess startWithHttp(Path workDir, int port, String... args) throws Exception {
+        return launch(workDir, port, List.of(args));
+    }
+
+    private static ServerProcess launch(Path workDir, int port, List<String> args) throws Exception {
         List<String> cmd = new ArrayList<>();
         // As an operator's shell or service manager starts it: a runner that started the build in the
         // background (SIGINT and SIGQUIT ignored, as in any non-interactive shell's background job)
         // would otherwise pass that on, and the JVM cannot take over a signal ignored at its start.
         cmd.addAll(List.of("env", "--default-signal=INT,QUIT,TERM,HUP"));
         cmd.add(launcher().toString());
-        cmd.addAll(List.of(args));
+        cmd.addAll(args);
         Path log = workDir.resolve("server.log");
         Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
