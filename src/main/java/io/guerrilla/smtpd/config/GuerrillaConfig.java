@@ -92,6 +92,11 @@ public final class GuerrillaConfig extends ListenerConfig {
             errors.add("http: missing (write listen: \"\" to turn the listener off)");
         } else {
             http.validate("http.", errors);
+            if (http.guerrillaApi == null) {
+                errors.add("http.guerrilla_api: missing");
+            } else if (http.enabled()) {
+                http.guerrillaApi.validate("http.guerrilla_api.", this, errors);
+            }
         }
         if (store == null) {
             errors.add("store: missing");

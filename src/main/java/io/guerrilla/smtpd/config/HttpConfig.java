@@ -67,6 +67,7 @@ public final class HttpConfig {
     public int maxConnections = MAX_CONNECTIONS;
     public int readPoolSize = READ_POOL_SIZE;
     public int pollIntervalMs = POLL_INTERVAL_MS;
+    public GuerrillaApiConfig guerrillaApi = new GuerrillaApiConfig();
 
     public boolean enabled() {
         return listen != null && !listen.isBlank();

@@ -62,7 +62,7 @@ public final class ReadingServer implements AutoCloseable {
                     http.idleTimeoutSeconds, HttpConfig.MAX_REQUEST_HEADER_BYTES, http.maxConnections,
                     http.maxRequestBodyBytes);
             listener = HttpListener.start(s, http.tls() ? http.newSslContext() : null,
-                    routes(http, queries, raw, streams));
+                    routes(config, queries, raw, streams));
         } catch (IOException | RuntimeException e) {
             streams.close();
             events.close();
@@ -75,9 +75,11 @@ public final class ReadingServer implements AutoCloseable {
     }
 
     /** Every API the listener serves. */
-    private static List<HttpListener.Routes> routes(HttpConfig http, MailboxQueries queries, RawMessages raw,
+    private static List<HttpListener.Routes> routes(GuerrillaConfig config, MailboxQueries queries, RawMessages raw,
                                                     Streams streams) {
-        return List.of(new RestApi(http, queries, raw, streams));
+        RestApi rest = new RestApi(config.http, queries, raw, streams);
+        return config.http.guerrillaApi.enabled
+                ? List.of(rest, new GuerrillaApi(config, queries, raw, Clock.systemUTC())) : List.of(rest);
     }
 
     public InetSocketAddress address() {

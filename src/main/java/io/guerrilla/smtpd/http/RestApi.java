@@ -339,7 +339,8 @@ final class RestApi implements HttpListener.Routes {
         return v == null ? absent : parse(name, v, min, max);
     }
 
-    private static long parse(String name, String v, long min, long max) {
+    /** A whole number parameter in min..max, or a 400 naming it; the Guerrilla Mail API parses its numbers so too. */
+    static long parse(String name, String v, long min, long max) {
         long n;
         try {
             n = Long.parseLong(v.trim());

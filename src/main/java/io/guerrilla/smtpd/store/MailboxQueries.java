@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -259,6 +260,124 @@ public final class MailboxQueries implements AutoCloseable {
             b.append(ch);
         }
         return b.append('%').toString();
+    }
+
+    /** A message as the Guerrilla Mail API lists it: its summary, the size of its stored row, and whether it was fetched. */
+    public record Listed(Summary summary, long storedSize, boolean read) {
+    }
+
+    /** Creates the Guerrilla Mail API's tables where missing (init-db does too), so an older database serves it. */
+    public void createApiTables() throws SQLException {
+        try (Connection conn = connection(writes); Statement st = conn.createStatement()) {
+            for (String ddl : SqlDialect.API_TABLES) {
+                st.execute(ddl);
+            }
+        }
+    }
+
+    /**
+     * A mailbox's mail with {@code after < mail_id < before}, newest first, {@code offset} skipped; each with
+     * its stored size and read flag (Guerrilla Mail API lists).
+     */
+    public List<Listed> slice(String mailbox, long after, long before, int offset, int limit) throws SQLException {
+        String sql = "SELECT n.mail_id, n.date, n." + dialect.q("from") + ", n." + dialect.q("to") + ", n.subject,"
+                + " n.has_attach, length(n.mail), CASE WHEN r.mail_id IS NULL THEN 0 ELSE 1 END"
+                + " FROM new_mail n LEFT JOIN gm_mail_read r ON r.mail_id = n.mail_id"
+                + " WHERE n." + dialect.q("to") + " = ? AND n.mail_id > ? AND n.mail_id < ?"
+                + " ORDER BY n.mail_id DESC LIMIT ? OFFSET ?";
+        try (Connection conn = connection(reads); PreparedStatement ps = conn.prepareStatement(sql)) {
+            ps.setString(1, mailbox);
+            ps.setLong(2, after);
+            ps.setLong(3, before);
+            ps.setInt(4, limit);
+            ps.setInt(5, offset);
+            List<Listed> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Listed(summary(rs), rs.getLong(7), rs.getInt(8) != 0));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** How many of a mailbox's messages have {@code after < mail_id < before}. */
+    public long count(String mailbox, long after, long before) throws SQLException {
+        try (Connection conn = connection(reads); PreparedStatement ps = conn.prepareStatement("SELECT count(*) FROM new_mail"
+                + " WHERE " + dialect.q("to") + " = ? AND mail_id > ? AND mail_id < ?")) {
+            ps.setString(1, mailbox);
+            ps.setLong(2, after);
+            ps.setLong(3, before);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    /** Whether the message was fetched before. */
+    public boolean isRead(long id) throws SQLException {
+        try (Connection conn = connection(reads);
+             PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM gm_mail_read WHERE mail_id = ?")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Marks a message fetched; marking it again changes nothing. */
+    public void markRead(long id) throws SQLException {
+        try {
+            update("INSERT INTO gm_mail_read (mail_id) VALUES (?)", List.of((ps, i) -> ps.setLong(i, id)));
+        } catch (SQLException e) {
+            // Marked already (another node, or a second fetch at the same moment).
+            if (!duplicateKey(e)) {
+                throw e;
+            }
+        }
+    }
+
+    /** Drops the read marks of deleted messages. */
+    public void forgetRead(Collection<Long> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        List<Binder> binds = new ArrayList<>();
+        for (long id : ids) {
+            binds.add((ps, i) -> ps.setLong(i, id));
+        }
+        update("DELETE FROM gm_mail_read WHERE mail_id IN (" + String.join(",", java.util.Collections.nCopies(ids.size(), "?"))
+                + ")", binds);
+    }
+
+    /**
+     * The key every node signs Guerrilla Mail API sessions with: the one in the database, or
+     * {@code fresh} stored there first when there is none yet (the first node to start wins a race).
+     */
+    public String sharedSecret(String fresh) throws SQLException {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try (Connection conn = connection(writes);
+                 PreparedStatement ps = conn.prepareStatement("SELECT secret FROM gm_api_secret WHERE id = 1");
+                 ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return rs.getString(1);
+                }
+            }
+            try {
+                update("INSERT INTO gm_api_secret (id, secret) VALUES (1, ?)", List.of((ps, i) -> ps.setString(i, fresh)));
+                return fresh;
+            } catch (SQLException e) {
+                if (!duplicateKey(e)) {
+                    throw e;
+                }
+            }
+        }
+        throw new SQLException("gm_api_secret: no row after inserting one");
+    }
+
+    /** A primary key already taken: SQLSTATE class 23, or SQLite's SQLITE_CONSTRAINT (19), which sqlite-jdbc gives no SQLSTATE. */
+    private static boolean duplicateKey(SQLException e) {
+        return e.getSQLState() != null ? e.getSQLState().startsWith("23") : (e.getErrorCode() & 0xff) == 19;
     }
 
     @FunctionalInterface

@@ -225,6 +225,15 @@ public enum SqlDialect {
     }
 
     /**
+     * The Guerrilla Mail API's own state, beside the Guerrilla tables (whose columns stay as they are):
+     * which messages a reader has fetched ({@code mail_read}), and the key that signs its session tokens
+     * when the config gives none, shared by every node on the database. Portable SQL, the same everywhere.
+     */
+    public static final List<String> API_TABLES = List.of(
+            "CREATE TABLE IF NOT EXISTS gm_mail_read (mail_id BIGINT NOT NULL PRIMARY KEY)",
+            "CREATE TABLE IF NOT EXISTS gm_api_secret (id INTEGER NOT NULL PRIMARY KEY, secret VARCHAR(64) NOT NULL)");
+
+    /**
      * The index reading a mailbox newest first uses (and retention's per-mailbox cap): {@code to}, then
      * mail_id. Where the seed's {@code to} index already is that, it is not added again.
      */

@@ -198,6 +198,9 @@ public final class SqlStore implements MailStore {
             for (String ddl : dialect.ddl()) {
                 st.execute(ddl);
             }
+            for (String ddl : SqlDialect.API_TABLES) {
+                st.execute(ddl);
+            }
             Set<String> present = columns(c, "new_mail");
             for (String added : dialect.additions().keySet()) {
                 if (!present.contains(added)) {
