@@ -82,6 +82,7 @@ public final class Purger {
             long byAge = purgeByAge();
             long byMailbox = purgeByMailboxCap();
             long byTotal = purgeByTotalCap();
+            dropReadMarksOfPurgedMail();
             long pages = dialect == SqlDialect.SQLITE ? releaseFreePages() : 0;
             return new Result(byAge, byMailbox, byTotal, pages);
         } catch (SQLException e) {
@@ -207,6 +208,32 @@ public final class Purger {
             total += n;
             listener.purged(reason, n);
             rest(System.nanoTime() - started);
+        }
+    }
+
+    /**
+     * The Guerrilla Mail API's read marks (gm_mail_read) of messages older than the oldest one kept. mail_ids
+     * only grow, so these can never match a message again; those of messages purged above that (a mailbox
+     * cap) go once the age rule passes them. A table not there yet (an API never served) is left alone.
+     */
+    private void dropReadMarksOfPurgedMail() throws SQLException, StoreException {
+        long oldestKept;
+        try (Connection c = store.readConnection()) {
+            try (ResultSet rs = c.getMetaData().getTables(c.getCatalog(), c.getSchema(), "gm_mail_read", null)) {
+                if (!rs.next()) {
+                    return;
+                }
+            }
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT min(mail_id) FROM new_mail")) {
+                rs.next();
+                long min = rs.getLong(1);
+                oldestKept = rs.wasNull() ? Long.MAX_VALUE : min;
+            }
+        }
+        try (Connection c = store.writeConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM gm_mail_read WHERE mail_id < ?")) {
+            c.setAutoCommit(true);
+            ps.setLong(1, oldestKept);
+            ps.executeUpdate();
         }
     }
 

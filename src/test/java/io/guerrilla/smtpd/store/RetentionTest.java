@@ -61,9 +61,12 @@ class RetentionTest {
             List<Long> before = Rows.ids(config);
             assertThat(before).containsExactly(old, older, justOver, justUnder, fresh);
 
+            markRead(old, justUnder);
+
             Purger.Result r = purge(store, policy("1h", 0, 0));
 
             assertThat(Rows.ids(config)).containsExactly(justUnder, fresh);
+            assertThat(readMarks()).as("read marks of purged mail go with it").containsExactly(justUnder);
             assertThat(r.byAge()).isEqualTo(3);
             assertThat(r.byMailboxCap() + r.byTotalCap()).isZero();
             assertThat(reported).containsExactly(Map.entry(Purger.Reason.AGE, 3L));
@@ -226,6 +229,25 @@ class RetentionTest {
 
     private long save(SqlStore store, Instant date, String to) throws Exception {
         return Rows.save(store, config, date, to, 100);
+    }
+
+    private void markRead(long... ids) throws Exception {
+        try (Connection c = Databases.connect(config); Statement st = c.createStatement()) {
+            for (long id : ids) {
+                st.execute("INSERT INTO gm_mail_read (mail_id) VALUES (" + id + ")");
+            }
+        }
+    }
+
+    private List<Long> readMarks() throws Exception {
+        List<Long> out = new ArrayList<>();
+        try (Connection c = Databases.connect(config); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT mail_id FROM gm_mail_read ORDER BY mail_id")) {
+            while (rs.next()) {
+                out.add(rs.getLong(1));
+            }
+        }
+        return out;
     }
 
     private static long pragma(SqlStore store, String name) throws Exception {
