@@ -22,7 +22,7 @@ public final class Rows {
 
     /** Stores one message of {@code size} body octets to {@code to}, received at {@code date}; returns its mail_id. */
     public static long save(MailStore store, StoreConfig config, Instant date, String to, int size) throws Exception {
-        byte[] mail = ("Subject: t\r\n\r\n" + "x".repeat(size)).getBytes(StandardCharsets.US_ASCII);
+        byte[] mail = message(size);
         MailBytes bytes = new MailBytes() {
             @Override
             public long length() {
@@ -38,6 +38,15 @@ public final class Rows {
                 false, "127.0.0.1", "", "", "", "s@y.test", false))).get();
         List<Long> all = ids(config);
         return all.get(all.size() - 1);
+    }
+
+    /** Octets of the message {@link #save} stores for {@code size}. */
+    public static long messageOctets(int size) {
+        return message(size).length;
+    }
+
+    private static byte[] message(int size) {
+        return ("Subject: t\r\n\r\n" + "x".repeat(size)).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Every mail_id in the store, oldest first. */
