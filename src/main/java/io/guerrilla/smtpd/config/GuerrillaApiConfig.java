@@ -25,6 +25,11 @@ public final class GuerrillaApiConfig {
     public static final int MIN_SECRET_CHARS = 32;
 
     public boolean enabled = true;
+
+    /** Whether /ajax.php is served: enabled, and some domain to give addresses on. */
+    public boolean serves(GuerrillaConfig config) {
+        return enabled && !domains(config).isEmpty();
+    }
     /**
      * Domains addresses are given on, the first by default. Empty: every allowed_hosts entry of every
      * listener that names one domain (no wildcard).
@@ -67,8 +72,11 @@ public final class GuerrillaApiConfig {
                 }
             }
         }
-        if (enabled && domains != null && domains(config).isEmpty()) {
-            errors.add(prefix + "domains: none to give addresses on; list some, or name one in allowed_hosts");
+        // A catch-all (wildcard-only allowed_hosts) still serves everything else; only /ajax.php stays off.
+        String none = prefix + "domains: none to give addresses on (allowed_hosts has only wildcards), so /ajax.php"
+                + " is off; list the domains here to serve it";
+        if (enabled && domains != null && domains(config).isEmpty() && !config.warnings.contains(none)) {
+            config.warnings.add(none);
         }
         if (secret == null || (!secret.isEmpty() && secret.length() < MIN_SECRET_CHARS)) {
             errors.add(prefix + "secret: at least " + MIN_SECRET_CHARS + " characters, or empty to keep one in the database");

@@ -78,7 +78,7 @@ public final class ReadingServer implements AutoCloseable {
     private static List<HttpListener.Routes> routes(GuerrillaConfig config, MailboxQueries queries, RawMessages raw,
                                                     Streams streams) {
         RestApi rest = new RestApi(config.http, queries, raw, streams);
-        return config.http.guerrillaApi.enabled
+        return config.http.guerrillaApi.serves(config)
                 ? List.of(rest, new GuerrillaApi(config, queries, raw, Clock.systemUTC())) : List.of(rest);
     }
 

@@ -75,6 +75,20 @@ class PurgeCommandTest {
     }
 
     @Test
+    void aCatchAllConfigStillChecksOkAndSaysTheGuerrillaApiIsOff(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("c.yaml");
+        Files.writeString(cfg, "allowed_hosts: [\"*\"]\n");
+        CliTest.Result r = CliTest.run("check-config", "-c", cfg.toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.err()).contains("http.guerrilla_api.domains: none to give addresses on");
+        Files.writeString(cfg, "allowed_hosts: [\"*\"]\nhttp:\n  guerrilla_api:\n    domains: [Example.com]\n"
+                + "    secret: short\n");
+        r = CliTest.run("check-config", "-c", cfg.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("http.guerrilla_api.secret: at least 32 characters").doesNotContain("domains:");
+    }
+
+    @Test
     void badRetentionKeysAreNamed(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("c.yaml");
         Files.writeString(cfg, "retention:\n  max_age: soon\n  interval: 0\n  max_per_mailbox: -1\n  batch_size: 0\n");
