@@ -324,23 +324,9 @@ class ReadingSafetyIT {
         }
     }
 
-    /** The serial number of the certificate the listener presents, trusting anything (only to look at it). */
+    /** The serial number of the certificate the listener presents. */
     private static String serial(int port) throws Exception {
-        SSLContext any = SSLContext.getInstance("TLS");
-        any.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
+        SSLContext any = TestCertificates.trustAnything();
         try (SSLSocket s = (SSLSocket) any.getSocketFactory().createSocket("127.0.0.1", port)) {
             s.startHandshake();
             return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber().toString(16);
