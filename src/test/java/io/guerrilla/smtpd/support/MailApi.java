@@ -94,6 +94,7 @@ public final class MailApi {
      */
     public static String deliver(int port, String from, String to, byte[] message) throws IOException {
         try (SmtpClient c = new SmtpClient(port)) {
+            c.timeout((int) TIMEOUT.toMillis());
             for (String line : new String[] {null, "EHLO client.test", "MAIL FROM:<" + from + "> SMTPUTF8",
                     "RCPT TO:<" + to + ">", "DATA"}) {
                 String r = line == null ? c.reply() : c.command(line);
