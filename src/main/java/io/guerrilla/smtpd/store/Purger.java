@@ -22,10 +22,10 @@ import java.util.List;
  * <p>Pacing, so that receiving never waits long: what to delete is found on a read connection (for
  * SQLite a separate one, which in WAL mode never blocks the writer), by an indexed range (date,
  * {@code to} then mail_id, or mail_id), {@code batch_size} rows at a time; each batch is deleted by
- * primary key in its own short transaction on a write connection, which for SQLite is the group-commit
- * writer's own pooled connection, so the two take turns at it instead of one of them sleeping in
- * SQLite's busy handler; after each batch the purger rests at least as long as the batch took, so it
- * never has the writer's connection more than half the time.
+ * primary key in its own short transaction, on a connection of the purger's own for SQLite (never the
+ * writer's, see {@link SqlStore#writeConnection}), so the group-commit writer waits for it only at
+ * SQLite's write lock, for one batch; after each batch the purger rests at least as
+ * long as the batch took, so it never holds that lock more than half the time.
  *
  * <p>SQLite space: deleted pages go to SQLite's free list and are reused; when the file was created
  * with {@code auto_vacuum = INCREMENTAL} (every file this server creates) the pass then returns them to

@@ -459,12 +459,27 @@ public final class SqlStore implements MailStore {
     }
 
     /**
-     * A connection for retention's deletes. For SQLite it is the group-commit writer's own (the pool
-     * holds one), so the two take turns at it rather than meet in SQLite's busy handler.
+     * A connection for retention's deletes. For SQLite a separate one, never the pool's single writer
+     * connection: a commit that crosses the WAL auto-checkpoint threshold runs the (passive) checkpoint
+     * on the committing connection, seconds on a busy disk, and the group-commit writer waiting for the
+     * pool meanwhile timed out and answered 451 (bench/purge-bench.py showed it). On a connection of its
+     * own that checkpoint blocks nobody, and the purge's short transactions meet the writer only at
+     * SQLite's write lock, for milliseconds.
      */
     Connection writeConnection() throws SQLException, StoreException {
         startPool();
-        return pool.getConnection();
+        if (dialect != SqlDialect.SQLITE) {
+            return pool.getConnection();
+        }
+        Connection c = sqliteConnection();
+        try (Statement st = c.createStatement()) {
+            st.execute("PRAGMA synchronous = " + config.synchronous.toUpperCase(Locale.ROOT));
+            st.execute("PRAGMA wal_autocheckpoint = " + SQLITE_WAL_AUTOCHECKPOINT_PAGES);
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
     }
 
     /**
@@ -473,9 +488,11 @@ public final class SqlStore implements MailStore {
      */
     Connection readConnection() throws SQLException, StoreException {
         startPool();
-        if (dialect != SqlDialect.SQLITE) {
-            return pool.getConnection();
-        }
+        return dialect == SqlDialect.SQLITE ? sqliteConnection() : pool.getConnection();
+    }
+
+    /** A connection of its own to the SQLite file, waiting for another's write lock as the pool's do. */
+    private Connection sqliteConnection() throws SQLException {
         Connection c = DriverManager.getConnection(dialect.jdbcUrl(config));
         try (Statement st = c.createStatement()) {
             st.execute("PRAGMA busy_timeout = " + SQLITE_BUSY_TIMEOUT_MS);
