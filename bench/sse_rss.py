@@ -33,12 +33,15 @@ def main():
     log = open(os.path.join(work, "server.log"), "w")
     server = subprocess.Popen([os.path.abspath("bin/guerrillad"), "serve", "-c", cfg], stdout=log, stderr=log, cwd=work)
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", http), 0.2).close(); break
-            except OSError:
-                time.sleep(0.2)
+        for port in (smtp, http):
+            deadline = time.time() + 120
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), 0.2).close(); break
+                except OSError:
+                    if time.time() > deadline or server.poll() is not None:
+                        raise SystemExit("server did not listen on %d; see %s/server.log" % (port, work))
+                    time.sleep(0.2)
         # Settle: one request through each path, so lazily created pools exist before the baseline.
         smtplib.SMTP("127.0.0.1", smtp).sendmail("a@b.test", ["warm@bench.test"], "Subject: warm\r\n\r\nx\r\n")
         warm = open_stream(http, "warm@bench.test"); read_until(warm, b": open")

@@ -30,6 +30,8 @@ import java.util.function.Function;
 public final class ReadingServer implements AutoCloseable {
     /** Threads writing event streams: writes are small and rarely block (only when a client stops reading). */
     static final int STREAM_SENDER_THREADS = 4;
+    /** Response buffer of an event stream: a few events; Jetty's default (32 KiB) per idle stream adds up. */
+    static final int STREAM_BUFFER_BYTES = 2048;
     /** Milliseconds between keep-alive comments on an open stream: under the idle timeout (and proxies' 60 s). */
     static final long KEEP_ALIVE_MS = 15_000;
 
@@ -158,6 +160,8 @@ public final class ReadingServer implements AutoCloseable {
             String client = ctx.ip();
             admit(client);
             ctx.status(200).contentType("text/event-stream; charset=utf-8").header("X-Accel-Buffering", "no");
+            // Events are flushed one by one: a small buffer keeps a thousand idle streams cheap.
+            ctx.res().setBufferSize(STREAM_BUFFER_BYTES);
             EventStream[] holder = new EventStream[1];
             EventStream stream = new EventStream(mailbox, lastEventId, ctx.res().getOutputStream(), sender, events,
                     queries, view, () -> {
