@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,6 +60,7 @@ public final class Daemon implements AutoCloseable {
     private final List<Thread> retiring = new ArrayList<>();
     private volatile boolean draining;
     private FreeSpaceGuard freeSpace;
+    private RetentionTask retention;
 
     public Daemon(GuerrillaConfig config) {
         this(config, ServerMetrics.NONE);
@@ -78,6 +80,8 @@ public final class Daemon implements AutoCloseable {
         delivery = new SwappableDelivery(openDelivery(config));
         freeSpace = new FreeSpaceGuard(guardedDirectories(config), config.minFreeSpace, config.minFreeSpacePercent);
         freeSpace.start();
+        retention = new RetentionTask(() -> this.config.retention, delivery::store, metrics, Clock.systemUTC());
+        retention.start();
         boss = transport.newGroup(1);
         workers = transport.newGroup(cores);
         List<InetSocketAddress> bound = new ArrayList<>();
@@ -330,6 +334,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (workers != null) {
             workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (retention != null) {
+            retention.close();
         }
         for (Thread t : retiring) {
             try {

@@ -56,9 +56,11 @@ public final class HeaderExtractor {
 
     private static final String DEFAULT_CONTENT_TYPE = "text/plain";
 
-    // The byte cap above already bounds memory; Mime4j's own limits would only make it
-    // throw away the rest of a header section that fits under the cap.
-    private static final MimeConfig CONFIG = MimeConfig.custom()
+    /**
+     * Lenient, without Mime4j's own limits: callers bound what they feed it (the byte cap above here,
+     * the stored message's size when mail is read), and a limit tripping would only throw away the rest.
+     */
+    public static final MimeConfig LENIENT = MimeConfig.custom()
             .setStrictParsing(false)
             .setMaxLineLen(-1)
             .setMaxHeaderCount(-1)
@@ -95,7 +97,7 @@ public final class HeaderExtractor {
         RawField sender = null;
         RawField returnPath = null;
 
-        MimeTokenStream stream = new MimeTokenStream(CONFIG);
+        MimeTokenStream stream = new MimeTokenStream(LENIENT);
         stream.parse(in);
         try {
             for (EntityState state = stream.next();
@@ -173,10 +175,23 @@ public final class HeaderExtractor {
     }
 
     private static String subject(RawField field) {
+        return cap(displayValue(field));
+    }
+
+    /**
+     * A field's value as people read it, at any length: unfolded, raw 8-bit bytes decoded by the
+     * UTF-8-else-Latin-1 rule, RFC 2047 encoded words decoded, control characters other than TAB dropped.
+     */
+    public static String displayValue(RawField field) {
         // Unfold first so that encoded words split across folded lines are adjacent,
         // which lets DecoderUtil drop the whitespace between them as RFC 2047 requires.
         String unfolded = MimeUtil.unfold(rawValue(field));
-        return cap(clean(DecoderUtil.decodeEncodedWords(unfolded, DecodeMonitor.SILENT)));
+        return clean(DecoderUtil.decodeEncodedWords(unfolded, DecodeMonitor.SILENT));
+    }
+
+    /** Text that names no charset (or an unknown one): UTF-8 when it is valid UTF-8, otherwise ISO-8859-1. */
+    public static String decodeUnlabelled(byte[] bytes) {
+        return decode(bytes, 0, bytes.length);
     }
 
     /**

@@ -39,6 +39,13 @@ public interface ServerMetrics {
      */
     void tlsHandshake(String outcome);
 
+    /**
+     * Retention deleted stored messages (rows).
+     *
+     * @param reason a short stable label: {@code age}, {@code mailbox_cap} or {@code total_cap}
+     */
+    void messagesPurged(String reason, long rows);
+
     /** For servers run without metrics (tests, embedding). */
     ServerMetrics NONE = new ServerMetrics() {
         @Override
@@ -71,6 +78,10 @@ public interface ServerMetrics {
 
         @Override
         public void tlsHandshake(String outcome) {
+        }
+
+        @Override
+        public void messagesPurged(String reason, long rows) {
         }
     };
 }

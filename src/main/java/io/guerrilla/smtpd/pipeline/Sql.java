@@ -8,7 +8,6 @@ import io.guerrilla.smtpd.store.MailStore;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 import static io.guerrilla.smtpd.mail.TextLimits.cap;
@@ -46,20 +45,11 @@ final class Sql implements Processor {
         for (Message.Copy c : m.copies()) {
             MailAddress rcpt = c.recipient();
             // Capped to the seed's MySQL column widths for every store, so all keep the same values.
-            rows.add(new MailRow(env.receivedAt(), cap(h.from(), 128), cap(canonical(rcpt), 255), cap(h.subject(), 255),
+            rows.add(new MailRow(env.receivedAt(), cap(h.from(), 128), cap(rcpt.mailboxKey(), 255), cap(h.subject(), 255),
                     c.bodyKind(), cap(h.charset(), 32), c, 0f, c.hash(), cap(h.contentType(), 64),
                     cap(rcpt.toString(), 255), h.hasAttachment(), cap(env.clientIp(), 64), cap(h.messageId(), 255),
                     cap(h.replyTo(), 255), cap(h.sender(), 255), cap(env.mailFrom().toString(), 255), env.tls()));
         }
         return rows;
-    }
-
-    /**
-     * The address front ends search by: domains are case-insensitive, local parts are kept as sent.
-     * Lower-cased in {@link Locale#ROOT}, so a Turkish default locale cannot make {@code POSTMASTER}
-     * a dotless {@code postmaster}.
-     */
-    static String canonical(MailAddress a) {
-        return a.domain() == null ? a.localPart().toLowerCase(Locale.ROOT) : a.localPart() + "@" + a.domainLowerCase();
     }
 }

@@ -48,6 +48,9 @@ public final class TestServer implements AutoCloseable {
         c.allowedHosts = List.of("localhost", "example.com", "*.example.org");
         c.store.path = dir.resolve("guerrilla.db").toString();
         c.logLevel = "warn";
+        // Tests count what they stored: retention stays off unless a test turns it on.
+        c.retention.maxAge = "0";
+        c.retention.maxPerMailbox = 0;
         customise.accept(c);
         ConfigLoader.check(c, "test");
         return new TestServer(c, dir);
