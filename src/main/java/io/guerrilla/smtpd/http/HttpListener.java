@@ -7,20 +7,29 @@ import io.guerrilla.smtpd.config.HostPort;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLContext;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +96,7 @@ public final class HttpListener implements AutoCloseable {
             config.jetty.threadPool = threads;
             config.jetty.modifyServer(server -> {
                 server.setStopTimeout(STOP_TIMEOUT_MS);
+                server.setErrorHandler(new JsonErrors());
                 server.addBean(new ConnectionLimit(s.maxConnections(), server));
             });
             config.jetty.addConnector((server, httpConfig) -> connector(server, httpConfig, s, tlsFactory));
@@ -95,12 +105,12 @@ public final class HttpListener implements AutoCloseable {
                 log.error("{} {} failed", s.name(), ctx.method(), e);
                 error(ctx, 500, "internal error", null);
             });
-            config.routes.error(404, ctx -> {
-                if (ctx.result() == null) {
-                    error(ctx, 404, "no such endpoint", null);
-                }
+            // Javalin's own refusals (no such endpoint, wrong method, body too large) echo the request
+            // path in their text: answered with the status's standard reason instead.
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                String reason = HttpStatus.getMessage(e.getStatus());
+                error(ctx, e.getStatus(), reason == null ? "error " + e.getStatus() : reason, null);
             });
-            config.routes.error(405, ctx -> error(ctx, 405, "method not allowed here", null));
             for (Routes g : groups) {
                 g.register(config.routes);
             }
@@ -122,6 +132,21 @@ public final class HttpListener implements AutoCloseable {
         c.setIdleTimeout(s.idleTimeoutSeconds() * 1000L);
         c.setName(s.name());
         return c;
+    }
+
+    /**
+     * Errors Jetty answers itself, before a route runs (headers too large, a malformed request line):
+     * the same JSON as every other error, with the status's standard reason only (never an exception's text).
+     */
+    static final class JsonErrors extends ErrorHandler {
+        @Override
+        protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+                                        Callback callback) throws IOException {
+            String reason = HttpStatus.getMessage(code);
+            byte[] body = JSON.writeValueAsBytes(Map.of("error", reason == null ? "error " + code : reason));
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+            response.write(true, ByteBuffer.wrap(body), callback);
+        }
     }
 
     /** Writes the JSON error every listener answers with: {@code {"error": ..., "parameter": ...}}. */
