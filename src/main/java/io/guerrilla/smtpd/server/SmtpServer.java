@@ -14,14 +14,12 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -86,12 +84,10 @@ public final class SmtpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ListenerSettings current = settings.get();
-                        long idle = current.idleTimeout().toMillis();
                         sessions.add(ch);
                         ch.pipeline().addLast("limit", limiter);
                         addProxyAndTls(ch, current);
                         ch.pipeline()
-                                .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("smtp", new SmtpSessionHandler(current, delivery, clientLimiter, metrics,
                                         () -> draining, spillWriter, bodyMemory, space));
                     }
