@@ -1,9 +1,9 @@
 package io.guerrilla.smtpd.server;
 
 import io.guerrilla.smtpd.config.GuerrillaConfig;
-import io.guerrilla.smtpd.server.EmbeddedSessions.ReadingDelivery;
 import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
+import io.guerrilla.smtpd.server.EmbeddedSessions.ReadingDelivery;
 import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
