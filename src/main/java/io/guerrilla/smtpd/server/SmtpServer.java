@@ -43,8 +43,8 @@ public final class SmtpServer implements AutoCloseable {
     private final Transport transport;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
-    private final ConnectionLimiter limiter;
-    private final ClientLimiter clientLimiter;
+    private final GlobalConnectionLimiter limiter;
+    private final PerAddressConnectionLimiter clientLimiter;
     private final Executor spillWriter;
     private final MemoryBudget bodyMemory;
     private final StorageSpace space;
@@ -67,8 +67,8 @@ public final class SmtpServer implements AutoCloseable {
         this.transport = transport;
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
-        this.limiter = new ConnectionLimiter(settings.maxClients(), metrics);
-        this.clientLimiter = new ClientLimiter(settings.maxConnectionsPerIp(), settings.connectionRatePerIp());
+        this.limiter = new GlobalConnectionLimiter(settings.maxClients(), metrics);
+        this.clientLimiter = new PerAddressConnectionLimiter(settings.maxConnectionsPerIp(), settings.connectionRatePerIp());
     }
 
     /** Binds and returns the bound address (useful when the configured port is 0). */

@@ -138,7 +138,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private final Delivery delivery;
     private final SmtpFramer framer;
     private final SessionStateMachine machine;
-    private final ClientLimiter clientLimiter;
+    private final PerAddressConnectionLimiter clientLimiter;
     private final Executor spillWriter;
     private final MemoryBudget memory;
     private Mode mode = Mode.NEW;
@@ -162,7 +162,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private long openedAt;
     private int messages;
 
-    SmtpSessionHandler(ListenerSettings settings, Delivery delivery, ClientLimiter clientLimiter,
+    SmtpSessionHandler(ListenerSettings settings, Delivery delivery, PerAddressConnectionLimiter clientLimiter,
                         ServerMetrics metrics, BooleanSupplier draining, Executor spillWriter, MemoryBudget memory,
                         StorageSpace space) {
         this.spillWriter = spillWriter;

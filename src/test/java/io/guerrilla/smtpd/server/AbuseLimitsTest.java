@@ -170,7 +170,7 @@ class AbuseLimitsTest {
         customise.accept(c);
         assertThat(c.validate()).isEmpty();
         EmbeddedChannel ch = EmbeddedSessions.withMockClock(new SmtpSessionHandler(ListenerSettings.from(c, c.store), delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, Runnable::run, MemoryBudget.UNBOUNDED,
+                new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, Runnable::run, MemoryBudget.UNBOUNDED,
                 StorageSpace.UNLIMITED));
         assertThat(replies(ch)).startsWith("220 ");
         return ch;

@@ -53,7 +53,7 @@ class SpillBackpressureTest {
         HeldExecutor disk = new HeldExecutor();
         ReadingDelivery delivery = new ReadingDelivery();
         EmbeddedChannel ch = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, MemoryBudget.UNBOUNDED,
+                new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, MemoryBudget.UNBOUNDED,
                 StorageSpace.UNLIMITED));
         assertThat(replies(ch)).startsWith("220 ");
         ch.writeInbound(ascii("EHLO client.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<a@example.com>\r\nDATA\r\n"));
@@ -111,10 +111,10 @@ class SpillBackpressureTest {
         MemoryBudget memory = new MemoryBudget(256 * 1024);
         ReadingDelivery delivery = new ReadingDelivery();
         EmbeddedChannel sender = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory,
+                new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory,
                 StorageSpace.UNLIMITED));
         EmbeddedChannel late = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory,
+                new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory,
                 StorageSpace.UNLIMITED));
         replies(sender);
         replies(late);
