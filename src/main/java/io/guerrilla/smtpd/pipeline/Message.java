@@ -2,7 +2,7 @@ package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.mail.MessageBody;
-import io.guerrilla.smtpd.mail.MessageHeaders;
+import io.guerrilla.smtpd.mail.ParsedHeaders;
 import io.guerrilla.smtpd.smtp.MailAddress;
 import io.guerrilla.smtpd.store.MailBytes;
 
@@ -28,7 +28,7 @@ public final class Message {
     private final Envelope envelope;
     private final List<Copy> copies;
     private final List<MessageBody> derived = new ArrayList<>();
-    private MessageHeaders headers = MessageHeaders.EMPTY;
+    private ParsedHeaders headers = ParsedHeaders.EMPTY;
 
     public Message(Envelope envelope) {
         this.envelope = envelope;
@@ -46,11 +46,11 @@ public final class Message {
         return copies;
     }
 
-    public MessageHeaders headers() {
+    public ParsedHeaders headers() {
         return headers;
     }
 
-    void headers(MessageHeaders h) {
+    void headers(ParsedHeaders h) {
         this.headers = h;
     }
 

@@ -48,8 +48,8 @@ public final class Pipeline implements Delivery, AutoCloseable {
         List<Processor> out = new ArrayList<>();
         for (ProcessorName name : ProcessorName.parse(c.saveProcess)) {
             out.add(switch (name) {
-                case HEADERSPARSER -> new HeadersParser();
-                case HEADER -> new Header();
+                case HEADERSPARSER -> new HeaderParsing();
+                case HEADER -> new TraceHeaderWriter();
                 case HASHER -> new Hasher();
                 case COMPRESSOR -> new Compressor(c.compress);
                 case DEBUGGER -> new Debugger(c.debuggerLogReceivedMails);

@@ -1,7 +1,7 @@
 package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.mail.Envelope;
-import io.guerrilla.smtpd.mail.MessageHeaders;
+import io.guerrilla.smtpd.mail.ParsedHeaders;
 import io.guerrilla.smtpd.smtp.MailAddress;
 import io.guerrilla.smtpd.store.MailRow;
 import io.guerrilla.smtpd.store.MailStore;
@@ -40,7 +40,7 @@ final class Sql implements Processor {
 
     static List<MailRow> rows(Message m) {
         Envelope env = m.envelope();
-        MessageHeaders h = m.headers();
+        ParsedHeaders h = m.headers();
         List<MailRow> rows = new ArrayList<>(m.copies().size());
         for (Message.Copy c : m.copies()) {
             MailAddress rcpt = c.recipient();

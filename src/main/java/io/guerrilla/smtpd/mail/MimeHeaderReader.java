@@ -28,7 +28,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Extracts {@link MessageHeaders} from the top-level header section of a raw message.
+ * Extracts {@link ParsedHeaders} from the top-level header section of a raw message.
  *
  * <p>Only the header section is parsed: parsing stops at the first empty line, or after
  * {@link #DEFAULT_MAX_HEADER_BYTES}, whichever comes first; fields seen up to that point
@@ -46,7 +46,7 @@ import java.util.Objects;
  * tell: it will flag a multipart/mixed message that carries only inline text, and miss
  * an attachment nested inside multipart/alternative or multipart/related.
  */
-public final class HeaderExtractor {
+public final class MimeHeaderReader {
 
     // The header section is parsed in memory, so a client must not make us parse megabytes of headers.
     public static final int DEFAULT_MAX_HEADER_BYTES = 256 * 1024;
@@ -68,7 +68,7 @@ public final class HeaderExtractor {
             .setMaxContentLen(-1)
             .build();
 
-    private HeaderExtractor() {
+    private MimeHeaderReader() {
     }
 
     /**
@@ -79,7 +79,7 @@ public final class HeaderExtractor {
      *
      * @throws UncheckedIOException if reading the stream fails (malformed content does not throw)
      */
-    public static MessageHeaders extract(InputStream message) {
+    public static ParsedHeaders extract(InputStream message) {
         try {
             return parse(new CappedInputStream(message, DEFAULT_MAX_HEADER_BYTES));
         } catch (IOException e) {
@@ -87,7 +87,7 @@ public final class HeaderExtractor {
         }
     }
 
-    private static MessageHeaders parse(InputStream in) throws IOException {
+    private static ParsedHeaders parse(InputStream in) throws IOException {
         RawField from = null;
         RawField subject = null;
         RawField contentType = null;
@@ -141,7 +141,7 @@ public final class HeaderExtractor {
                 || (disposition != null && "attachment".equalsIgnoreCase(
                         trimToEmpty(RawFieldParser.DEFAULT.parseRawBody(disposition).getValue())));
 
-        return new MessageHeaders(
+        return new ParsedHeaders(
                 address(from, false),
                 subject == null ? "" : subject(subject),
                 charset,

@@ -16,7 +16,7 @@ import java.util.function.LongSupplier;
  * <p>Thread-safe: sessions on every event loop share it. Memory is one small entry per address with
  * a connection open or a rate window still running; idle entries are swept once a minute.
  */
-public final class ClientLimiter {
+public final class PerAddressConnectionLimiter {
     /** What {@link #acquire} decided. */
     public enum Verdict { ADMITTED, TOO_MANY_CONNECTIONS, TOO_FAST }
 
@@ -46,11 +46,11 @@ public final class ClientLimiter {
      * @param maxConnectionsPerIp  connections open at once per address; 0 = no cap
      * @param connectionsPerMinute new connections per address per minute; 0 = no cap
      */
-    public ClientLimiter(int maxConnectionsPerIp, int connectionsPerMinute) {
+    public PerAddressConnectionLimiter(int maxConnectionsPerIp, int connectionsPerMinute) {
         this(maxConnectionsPerIp, connectionsPerMinute, System::nanoTime);
     }
 
-    ClientLimiter(int maxConnectionsPerIp, int connectionsPerMinute, LongSupplier nanoClock) {
+    PerAddressConnectionLimiter(int maxConnectionsPerIp, int connectionsPerMinute, LongSupplier nanoClock) {
         this.nanoClock = nanoClock;
         this.lastSweep = new AtomicLong(nanoClock.getAsLong());
         limits(maxConnectionsPerIp, connectionsPerMinute);
