@@ -1,6 +1,6 @@
 package io.guerrilla.smtpd.mailbox;
 
-import io.guerrilla.smtpd.mail.HeaderExtractor;
+import io.guerrilla.smtpd.mail.MimeHeaderReader;
 import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.DecoderUtil;
@@ -127,7 +127,7 @@ public final class MessageParser {
     }
 
     private static void walk(byte[] message, Visitor v) {
-        MimeTokenStream stream = new MimeTokenStream(HeaderExtractor.LENIENT, DecodeMonitor.SILENT, new DefaultBodyDescriptorBuilder());
+        MimeTokenStream stream = new MimeTokenStream(MimeHeaderReader.LENIENT, DecodeMonitor.SILENT, new DefaultBodyDescriptorBuilder());
         // An attached message is one attachment (downloadable as .eml), not parts mixed into this one.
         stream.setRecursionMode(RecursionMode.M_NO_RECURSE);
         stream.parse(new ByteArrayInputStream(message));
@@ -165,7 +165,7 @@ public final class MessageParser {
         String declared = d.getContentTypeParameters().get("charset");
         Charset cs = declared == null ? null : CharsetUtil.lookup(declared.trim());
         if (cs == null || (cs.equals(StandardCharsets.US_ASCII) && !ascii(bytes))) {
-            return HeaderExtractor.decodeUnlabelled(bytes);
+            return MimeHeaderReader.decodeUnlabelled(bytes);
         }
         return new String(bytes, cs);
     }
@@ -206,7 +206,7 @@ public final class MessageParser {
         @Override
         public void header(RawField field) {
             if (headers.size() < MAX_HEADERS) {
-                headers.add(new Header(field.getName(), HeaderExtractor.displayValue(field)));
+                headers.add(new Header(field.getName(), MimeHeaderReader.displayValue(field)));
             }
         }
 
