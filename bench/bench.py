@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the load scenarios of issue 5 against Postfix's smtp-sink and guerrillad in the same run.
+"""Runs the load scenarios (README.md here) against Postfix's smtp-sink and guerrillad in the same run.
 
 For each scenario a fresh server process is started (so peak RSS and stored rows belong to that
 scenario alone), warmed up, then measured several times; the median is reported. smtp-sink is the

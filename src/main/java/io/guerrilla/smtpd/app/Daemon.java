@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.app;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.config.Limits;
@@ -13,17 +14,16 @@ import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
 import io.guerrilla.smtpd.server.Transport;
 import io.guerrilla.smtpd.store.FreeSpaceGuard;
-import io.guerrilla.smtpd.store.MailStore;
-import io.guerrilla.smtpd.store.StoreException;
 import io.guerrilla.smtpd.store.SqlStore;
+import io.guerrilla.smtpd.store.StoreException;
 import io.guerrilla.smtpd.store.StoreStats;
 import io.netty.channel.EventLoopGroup;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,6 +60,7 @@ public final class Daemon implements AutoCloseable {
     private final List<Thread> retiring = new ArrayList<>();
     private volatile boolean draining;
     private FreeSpaceGuard freeSpace;
+    private RetentionTask retention;
 
     public Daemon(GuerrillaConfig config) {
         this(config, ServerMetrics.NONE);
@@ -79,6 +80,8 @@ public final class Daemon implements AutoCloseable {
         delivery = new SwappableDelivery(openDelivery(config));
         freeSpace = new FreeSpaceGuard(guardedDirectories(config), config.minFreeSpace, config.minFreeSpacePercent);
         freeSpace.start();
+        retention = new RetentionTask(() -> this.config.retention, delivery::store, metrics, Clock.systemUTC());
+        retention.start();
         boss = transport.newGroup(1);
         workers = transport.newGroup(cores);
         List<InetSocketAddress> bound = new ArrayList<>();
@@ -331,6 +334,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (workers != null) {
             workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (retention != null) {
+            retention.close();
         }
         for (Thread t : retiring) {
             try {

@@ -25,6 +25,16 @@ final class ConfigOptions {
         void apply(GuerrillaConfig config) throws ConfigException;
     }
 
+    /** {@link #load()}, or null after telling the user what is wrong with it (the command then exits {@link Main#EXIT_USAGE}). */
+    GuerrillaConfig loadOrExplain(CommandLine.Model.CommandSpec spec) {
+        try {
+            return load();
+        } catch (ConfigException e) {
+            badConfig(spec, e);
+            return null;
+        }
+    }
+
     GuerrillaConfig load() throws ConfigException {
         return load(c -> { });
     }

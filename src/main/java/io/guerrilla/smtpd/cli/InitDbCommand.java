@@ -1,6 +1,5 @@
 package io.guerrilla.smtpd.cli;
 
-import io.guerrilla.smtpd.config.ConfigException;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.store.MailStore;
 import io.guerrilla.smtpd.store.SqlStore;
@@ -21,11 +20,9 @@ final class InitDbCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        GuerrillaConfig config;
-        try {
-            config = options.load();
-        } catch (ConfigException e) {
-            return ConfigOptions.badConfig(spec, e);
+        GuerrillaConfig config = options.loadOrExplain(spec);
+        if (config == null) {
+            return Main.EXIT_USAGE;
         }
         try (MailStore store = new SqlStore(config.store)) {
             store.createSchema();

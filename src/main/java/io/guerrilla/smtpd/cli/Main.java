@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "guerrillad", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Guerrilla SMTPd: receive mail for your domains and store it in a database.",
         subcommands = {ServeCommand.class, CheckConfigCommand.class, InitDbCommand.class, MailCommand.class, HealthCommand.class,
+                PurgeCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_RUNTIME = 1;

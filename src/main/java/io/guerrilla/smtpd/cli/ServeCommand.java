@@ -8,16 +8,18 @@ import io.guerrilla.smtpd.app.ReloadException;
 import io.guerrilla.smtpd.config.ConfigException;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.config.HostPort;
+import io.guerrilla.smtpd.config.HttpConfig;
+import io.guerrilla.smtpd.http.ReadingServer;
 import io.guerrilla.smtpd.metrics.PrometheusMetrics;
 import io.guerrilla.smtpd.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,6 +42,12 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the process id here while serving (overrides pid_file).")
     Path pidFileFlag;
+
+    @Option(names = "--no-smtp", description = "Serve only the HTTP reading side (http.listen), not SMTP: readers scale apart from receivers.")
+    boolean noSmtp;
+
+    @Option(names = "--no-http", description = "Serve only SMTP, without the HTTP reading side (as http.listen: \"\").")
+    boolean noHttp;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -65,9 +73,14 @@ final class ServeCommand implements Callable<Integer> {
             return Main.EXIT_RUNTIME;
         }
         config.warnings.forEach(w -> log.warn("config: {}", w));
+        if (noSmtp && (noHttp || !config.http.enabled())) {
+            spec.commandLine().getErr().println("guerrillad: --no-smtp with the HTTP listener off leaves nothing to serve");
+            return Main.EXIT_USAGE;
+        }
         PrometheusMetrics metrics = new PrometheusMetrics();
         Daemon daemon = new Daemon(config, metrics);
         AdminServer admin = null;
+        ReadingServer reading = null;
         Path wantedPidFile = pidFileFlag != null ? pidFileFlag : config.pidFile.isBlank() ? null : Path.of(config.pidFile);
         // Set only once written: a second instance that fails to start must not remove the first one's.
         PidFile pidFile = null;
@@ -83,7 +96,13 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         try {
-            daemon.start();
+            if (!noSmtp) {
+                daemon.start();
+            }
+            if (!noHttp && config.http.enabled()) {
+                reading = ReadingServer.start(config);
+                log.info("reading mail over HTTP at {}", reading.url());
+            }
             if (config.admin.enabled()) {
                 admin = AdminServer.start(HostPort.parse(config.admin.listen), metrics, daemon);
                 log.info("admin listening on {}:{}", admin.address().getAddress().getHostAddress(), admin.address().getPort());
@@ -98,18 +117,18 @@ final class ServeCommand implements Callable<Integer> {
             log.info("serving, pid {}", ProcessHandle.current().pid());
         } catch (StoreException e) {
             log.error("cannot start: {}", e.getMessage());
-            stop(daemon, admin, pidFile);
+            stop(daemon, admin, reading, pidFile);
             return Main.EXIT_RUNTIME;
         } catch (IOException | RuntimeException e) {
             log.error("cannot start: {}", e.toString());
-            stop(daemon, admin, pidFile);
+            stop(daemon, admin, reading, pidFile);
             return Main.EXIT_RUNTIME;
         }
 
         while (true) {
             String sig = signals.take();
             if (sig.equals("HUP")) {
-                reload(daemon);
+                reload(daemon, reading);
             } else if (sig.equals("USR1")) {
                 if (Logs.configure(daemon.config())) {
                     log.info("SIGUSR1: log reopened");
@@ -123,17 +142,17 @@ final class ServeCommand implements Callable<Integer> {
         // Exiting 0 on a requested stop is what systemd and container runtimes treat as clean.
         Duration max = Duration.ofSeconds(daemon.config().shutdownTimeout);
         log.info("stopping: draining sessions and saves for up to {}s", max.toSeconds());
-        if (!daemon.drain(max)) {
+        if (!noSmtp && !daemon.drain(max)) {
             log.warn("stopping with {} sessions and {} saves unfinished after {}s", daemon.openSessions(),
                     daemon.savesInFlight(), max.toSeconds());
         }
-        stop(daemon, admin, pidFile);
+        stop(daemon, admin, reading, pidFile);
         log.info("stopped");
         return 0;
     }
 
     /** A bad file or a store or listener that will not start is logged; the running config stays. */
-    private void reload(Daemon daemon) {
+    private void reload(Daemon daemon, ReadingServer reading) {
         GuerrillaConfig next;
         try {
             next = options.load(listenerOptions);
@@ -142,12 +161,15 @@ final class ServeCommand implements Callable<Integer> {
             return;
         }
         GuerrillaConfig old = daemon.config();
-        try {
-            daemon.reload(next);
-        } catch (ReloadException e) {
-            log.error("SIGHUP: reload failed, still serving the old config: {}", e.getMessage());
-            return;
+        if (!noSmtp) {
+            try {
+                daemon.reload(next);
+            } catch (ReloadException e) {
+                log.error("SIGHUP: reload failed, still serving the old config: {}", e.getMessage());
+                return;
+            }
         }
+        reloadHttp(old, next, reading);
         next.warnings.forEach(w -> log.warn("config: {}", w));
         if (!old.admin.listen.equals(next.admin.listen)) {
             log.warn("SIGHUP: admin.listen changed; restart to apply it");
@@ -162,9 +184,34 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private static void stop(Daemon daemon, AdminServer admin, PidFile pidFile) {
+    /**
+     * The HTTP listener's certificate files are read again (renewed certificates); the listener itself
+     * and its other keys need a restart, which is said rather than half-applied.
+     */
+    private static void reloadHttp(GuerrillaConfig old, GuerrillaConfig next, ReadingServer reading) {
+        if (reading != null && reading.tls() && next.http.tls()) {
+            try {
+                reading.reloadTls(next.http);
+                log.info("SIGHUP: http certificate reloaded from {}", next.http.certFile);
+            } catch (Exception e) {
+                log.error("SIGHUP: cannot load the http certificate, keeping the old one: {}", e.toString());
+            }
+        }
+        HttpConfig a = old.http;
+        HttpConfig b = next.http;
+        if (!a.listen.equals(b.listen) || a.tls() != b.tls() || !a.apiToken.equals(b.apiToken)
+                || a.maxPageSize != b.maxPageSize || a.maxWaitSeconds != b.maxWaitSeconds
+                || a.maxSubscribersPerClient != b.maxSubscribersPerClient || a.defaultPageSize != b.defaultPageSize) {
+            log.warn("SIGHUP: http settings other than the certificate files changed; restart to apply them");
+        }
+    }
+
+    private static void stop(Daemon daemon, AdminServer admin, ReadingServer reading, PidFile pidFile) {
         if (admin != null) {
             admin.close();
+        }
+        if (reading != null) {
+            reading.close();
         }
         daemon.close();
         if (pidFile != null) {

@@ -19,12 +19,6 @@ public final class AdminConfig {
     }
 
     void validate(String prefix, List<String> errors) {
-        if (enabled()) {
-            try {
-                HostPort.parse(listen);
-            } catch (IllegalArgumentException e) {
-                errors.add(prefix + "listen: " + e.getMessage());
-            }
-        }
+        HostPort.checkOptional(prefix + "listen", listen, errors);
     }
 }

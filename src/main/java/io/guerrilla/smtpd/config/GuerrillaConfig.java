@@ -3,10 +3,13 @@ package io.guerrilla.smtpd.config;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.guerrilla.smtpd.pipeline.ProcessorName;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -39,6 +42,9 @@ public final class GuerrillaConfig extends ListenerConfig {
     public long minFreeSpace = Limits.MIN_FREE_SPACE;
     /** The same reserve in percent of each file system; the smaller applies; 0: no guard. */
     public int minFreeSpacePercent = Limits.MIN_FREE_SPACE_PERCENT;
+    /** The listener that serves stored mail back over HTTP; on by default, on loopback. */
+    public HttpConfig http = new HttpConfig();
+    public RetentionConfig retention = new RetentionConfig();
 
     /** Keys of a go-guerrilla config that had no equivalent here; not a config key itself. */
     @JsonIgnore
@@ -96,11 +102,45 @@ public final class GuerrillaConfig extends ListenerConfig {
         } else {
             admin.validate("admin.", errors);
         }
+        if (http == null) {
+            errors.add("http: missing (write listen: \"\" to turn the listener off)");
+        } else {
+            http.validate("http.", errors);
+            if (http.guerrillaApi == null) {
+                errors.add("http.guerrilla_api: missing");
+            } else if (http.enabled()) {
+                http.guerrillaApi.validate("http.guerrilla_api.", this, errors);
+            }
+        }
         if (store == null) {
             errors.add("store: missing");
         } else {
             store.validate("store.", errors);
         }
+        if (retention == null) {
+            errors.add("retention: missing");
+        } else {
+            retention.validate("retention.", errors);
+        }
+        if (errors.isEmpty()) {
+            warnBodiesExpireFirst();
+        }
         return errors;
+    }
+
+    /** A row whose Redis/Memcached body expired before retention deletes it can no longer be read. */
+    private void warnBodiesExpireFirst() {
+        Duration maxAge = retention.maxAge();
+        List<ProcessorName> steps = ProcessorName.parse(store.saveProcess);
+        for (ProcessorName kv : List.of(ProcessorName.REDIS, ProcessorName.MEMCACHED)) {
+            StoreConfig.KeyValueConfig c = kv == ProcessorName.REDIS ? store.redis : store.memcached;
+            String key = "store." + kv.name().toLowerCase(Locale.ROOT) + ".ttl";
+            String warning = key + ": bodies expire after " + c.ttl + "s, before retention.max_age (" + retention.maxAge
+                    + ") deletes their rows; those messages cannot be read in between. Make the TTL at least max_age";
+            if (steps.contains(kv) && c.ttl > 0 && (maxAge.isZero() || maxAge.toSeconds() > c.ttl)
+                    && !warnings.contains(warning)) {
+                warnings.add(warning);
+            }
+        }
     }
 }

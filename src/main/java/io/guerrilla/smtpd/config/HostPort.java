@@ -1,7 +1,20 @@
 package io.guerrilla.smtpd.config;
 
+import java.util.List;
+
 /** A listen address, {@code host:port} or {@code [v6]:port}. */
 public record HostPort(String host, int port) {
+
+    /** For a listener's {@code listen} key, where empty turns the listener off: adds what is wrong. */
+    static void checkOptional(String key, String listen, List<String> errors) {
+        if (listen != null && !listen.isBlank()) {
+            try {
+                parse(listen);
+            } catch (IllegalArgumentException e) {
+                errors.add(key + ": " + e.getMessage());
+            }
+        }
+    }
 
     public static HostPort parse(String s) {
         if (s == null || s.isBlank()) {

@@ -65,6 +65,12 @@ public final class Limits {
     public static final int STORE_POOL_SIZE = 4;
     /** Milliseconds to wait for a database connection: while it is down, clients get 451 this fast. */
     public static final int STORE_CONNECT_TIMEOUT_MS = 2000;
+    /**
+     * Milliseconds to wait for SQLite's one pooled connection. A local file never waits on a network,
+     * but its first open loads the native library (seconds on a loaded machine), and the writer and the
+     * probe share the one connection; the network connect timeout made start-up fail there.
+     */
+    public static final int SQLITE_CONNECTION_WAIT_MS = 30_000;
     /** Milliseconds a validate_process check may take before the recipient gets 451 4.3.0 (the sender retries). */
     public static final int VALIDATE_TIMEOUT_MS = 5000;
     /** Seconds Redis/Memcached keep a body: go-guerrilla's redis_expire_seconds default (2 hours). */
@@ -112,4 +118,23 @@ public final class Limits {
     public static final long MIN_FREE_SPACE = 1024L * 1024 * 1024;
     /** The same reserve as a share of the file system's size; the smaller of the two applies. */
     public static final int MIN_FREE_SPACE_PERCENT = 5;
+
+    /**
+     * How long mail is kept: an hour, as Guerrilla Mail keeps an address's mail, whose API this server
+     * also speaks; it bounds the store to an hour of traffic and stays below the Redis/Memcached body
+     * TTL ({@link #BODY_TTL_SECONDS}), so no row outlives its body. Set 0 to keep mail.
+     */
+    public static final String RETENTION_MAX_AGE = "1h";
+    /**
+     * Newest messages kept per mailbox (Inbucket's default cap): one address flooded by a mail loop or a
+     * runaway test suite cannot take the whole store, and no person reads more within max_age.
+     */
+    public static final int RETENTION_MAX_PER_MAILBOX = 500;
+    /** How often serve purges: a minute's lag on an hour's retention, and a pass with nothing to do costs a few indexed lookups. */
+    public static final String RETENTION_INTERVAL = "1m";
+    /**
+     * Rows deleted per transaction: short enough (a few milliseconds on SQLite) that the group-commit
+     * writer waiting for the same lock meanwhile does not delay a 250 noticeably.
+     */
+    public static final int RETENTION_BATCH_SIZE = 100;
 }

@@ -29,6 +29,7 @@ public final class PrometheusMetrics implements ServerMetrics {
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> messages = new ConcurrentHashMap<>();
     private final Map<String, Counter> tls = new ConcurrentHashMap<>();
+    private final Map<String, Counter> purged = new ConcurrentHashMap<>();
 
     public PrometheusMetrics() {
         Gauge.builder("guerrilla.connections.open", open, AtomicLong::get)
@@ -94,6 +95,13 @@ public final class PrometheusMetrics implements ServerMetrics {
     public void tlsHandshake(String outcome) {
         tls.computeIfAbsent(outcome, o -> Counter.builder("guerrilla.tls.handshakes")
                 .description("TLS handshakes by outcome").tag("outcome", o).register(registry)).increment();
+    }
+
+    @Override
+    public void messagesPurged(String reason, long rows) {
+        purged.computeIfAbsent(reason, r -> Counter.builder("guerrilla.retention.purged")
+                .description("Stored messages (rows) deleted by retention, by rule").tag("reason", r)
+                .register(registry)).increment(rows);
     }
 
     /** The Prometheus text exposition of every meter. */

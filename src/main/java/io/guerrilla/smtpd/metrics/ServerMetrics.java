@@ -1,8 +1,8 @@
 package io.guerrilla.smtpd.metrics;
 
 /**
- * What the server reports about its work. The SMTP handler, the stores and (once TLS lands) the TLS
- * handler call these; the admin listener reads them. Implementations must be cheap and thread-safe:
+ * What the server reports about its work. The SMTP handler (TLS handshakes included) and the stores
+ * call these; the admin listener reads them. Implementations must be cheap and thread-safe:
  * they are called on the event loop for every connection and message.
  */
 public interface ServerMetrics {
@@ -39,6 +39,13 @@ public interface ServerMetrics {
      */
     void tlsHandshake(String outcome);
 
+    /**
+     * Retention deleted stored messages (rows).
+     *
+     * @param reason a short stable label: {@code age}, {@code mailbox_cap} or {@code total_cap}
+     */
+    void messagesPurged(String reason, long rows);
+
     /** For servers run without metrics (tests, embedding). */
     ServerMetrics NONE = new ServerMetrics() {
         @Override
@@ -71,6 +78,10 @@ public interface ServerMetrics {
 
         @Override
         public void tlsHandshake(String outcome) {
+        }
+
+        @Override
+        public void messagesPurged(String reason, long rows) {
         }
     };
 }

@@ -1,14 +1,11 @@
 package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.config.StoreConfig.KeyValueConfig;
+import io.guerrilla.smtpd.store.KeyValueBodies;
 import io.guerrilla.smtpd.store.StoreUnavailableException;
 import net.rubyeye.xmemcached.MemcachedClient;
-import net.rubyeye.xmemcached.XMemcachedClientBuilder;
-import net.rubyeye.xmemcached.transcoders.SerializingTranscoder;
-import net.rubyeye.xmemcached.utils.AddrUtil;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,7 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * executor, never on the event loop.
  */
 final class Memcached implements Processor {
-    static final String BODY = "memcached";
+    static final String BODY = KeyValueBodies.MEMCACHED;
     /** Memcached has no persistence and evicts under memory pressure: said at start and by check-config. */
     static final String VOLATILE = "store.memcached: Memcached keeps bodies in memory only and evicts them when full:"
             + " a Memcached restart or eviction LOSES bodies already acknowledged with 250 (the rows stay and point"
@@ -31,18 +28,7 @@ final class Memcached implements Processor {
     private volatile boolean healthy = true;
 
     Memcached(KeyValueConfig c) {
-        XMemcachedClientBuilder b = new XMemcachedClientBuilder(AddrUtil.getAddresses(c.host + ":" + c.port));
-        b.setConnectTimeout(c.timeoutMs);
-        b.setOpTimeout(c.timeoutMs);
-        SerializingTranscoder raw = new SerializingTranscoder();
-        // Values must be the bytes readers expect: no Java-side compression flag games.
-        raw.setCompressionThreshold(Integer.MAX_VALUE);
-        b.setTranscoder(raw);
-        try {
-            this.client = b.build();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot set up the Memcached client for " + c.host + ":" + c.port, e);
-        }
+        this.client = KeyValueBodies.memcachedClient(c);
         this.ttl = c.ttl;
         this.timeoutMs = c.timeoutMs;
     }

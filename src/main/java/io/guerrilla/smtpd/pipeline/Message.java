@@ -2,7 +2,7 @@ package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.mail.MessageBody;
-import io.guerrilla.smtpd.mail.MessageHeaders;
+import io.guerrilla.smtpd.mail.ParsedHeaders;
 import io.guerrilla.smtpd.smtp.MailAddress;
 import io.guerrilla.smtpd.store.MailBytes;
 import io.guerrilla.smtpd.store.SaveClaim;
@@ -30,7 +30,7 @@ public final class Message {
     private final SaveClaim claim;
     private final List<Copy> copies;
     private final List<MessageBody> derived = new ArrayList<>();
-    private MessageHeaders headers = MessageHeaders.EMPTY;
+    private ParsedHeaders headers = ParsedHeaders.EMPTY;
 
     /** @param claim whether the store may still take the message, or its save was given up on */
     public Message(Envelope envelope, SaveClaim claim) {
@@ -54,11 +54,11 @@ public final class Message {
         return copies;
     }
 
-    public MessageHeaders headers() {
+    public ParsedHeaders headers() {
         return headers;
     }
 
-    void headers(MessageHeaders h) {
+    void headers(ParsedHeaders h) {
         this.headers = h;
     }
 

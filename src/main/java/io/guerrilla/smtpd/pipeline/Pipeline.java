@@ -49,8 +49,8 @@ public final class Pipeline implements AutoCloseable {
         List<Processor> out = new ArrayList<>();
         for (ProcessorName name : ProcessorName.parse(c.saveProcess)) {
             out.add(switch (name) {
-                case HEADERSPARSER -> new HeadersParser();
-                case HEADER -> new Header();
+                case HEADERSPARSER -> new HeaderParsing();
+                case HEADER -> new TraceHeaderWriter();
                 case HASHER -> new Hasher();
                 case COMPRESSOR -> new Compressor(c.compress);
                 case DEBUGGER -> new Debugger(c.debuggerLogReceivedMails);

@@ -2,21 +2,16 @@ package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.config.Limits;
 import io.guerrilla.smtpd.config.StoreConfig.KeyValueConfig;
+import io.guerrilla.smtpd.store.KeyValueBodies;
 import io.guerrilla.smtpd.store.StoreUnavailableException;
-import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,8 +34,7 @@ import java.util.concurrent.CompletableFuture;
  * queued, which would hold messages in memory), the message gets 451, and Lettuce reconnects by itself.
  */
 final class Redis implements Processor {
-    static final String BODY = "redis";
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    static final String BODY = KeyValueBodies.REDIS;
 
     private final RedisClient client;
     private final RedisURI uri;
@@ -51,30 +45,11 @@ final class Redis implements Processor {
     private volatile boolean healthy = true;
 
     Redis(KeyValueConfig c) {
-        this.uri = uri(c, Duration.ofMillis(c.timeoutMs));
+        this.uri = KeyValueBodies.redisUri(c, Duration.ofMillis(c.timeoutMs));
         this.ttl = c.ttl;
         this.waitReplicas = c.waitReplicas;
         this.waitTimeoutMs = c.waitTimeoutMs;
-        this.client = client(Duration.ofMillis(c.timeoutMs));
-    }
-
-    private static RedisURI uri(KeyValueConfig c, Duration timeout) {
-        RedisURI.Builder b = RedisURI.builder().withHost(c.host).withPort(c.port).withDatabase(c.database)
-                .withTimeout(timeout);
-        if (c.password != null && !c.password.isEmpty()) {
-            b.withPassword(c.password.toCharArray());
-        }
-        return b.build();
-    }
-
-    private static RedisClient client(Duration timeout) {
-        RedisClient client = RedisClient.create();
-        client.setOptions(ClientOptions.builder()
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-                .build());
-        return client;
+        this.client = KeyValueBodies.redisClient(Duration.ofMillis(c.timeoutMs));
     }
 
     /**
@@ -87,8 +62,8 @@ final class Redis implements Processor {
         String fix = "; \"250 = stored\" holds for Redis bodies only with appendonly yes and appendfsync always"
                 + " (or wait_replicas with a failover that promotes a replica)";
         Duration timeout = Duration.ofMillis(Math.max(c.timeoutMs, Limits.REDIS_CHECK_TIMEOUT_MS));
-        RedisClient client = client(timeout);
-        try (StatefulRedisConnection<String, String> conn = client.connect(uri(c, timeout))) {
+        RedisClient client = KeyValueBodies.redisClient(timeout);
+        try (StatefulRedisConnection<String, String> conn = client.connect(KeyValueBodies.redisUri(c, timeout))) {
             RedisCommands<String, String> cmd = conn.sync();
             List<String> out = new ArrayList<>();
             try {
@@ -124,7 +99,7 @@ final class Redis implements Processor {
     /** The connection, (re)connecting when the server start found Redis down; Lettuce reconnects once connected. */
     private synchronized CompletableFuture<StatefulRedisConnection<String, byte[]>> connection() {
         if (connection == null || connection.isCompletedExceptionally()) {
-            connection = client.connectAsync(CODEC, uri).toCompletableFuture();
+            connection = client.connectAsync(KeyValueBodies.REDIS_CODEC, uri).toCompletableFuture();
         }
         return connection;
     }

@@ -1,7 +1,7 @@
 package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.mail.Envelope;
-import io.guerrilla.smtpd.mail.MessageHeaders;
+import io.guerrilla.smtpd.mail.ParsedHeaders;
 import io.guerrilla.smtpd.smtp.MailAddress;
 import io.guerrilla.smtpd.store.MailRow;
 import io.guerrilla.smtpd.store.MailStore;
@@ -9,6 +9,8 @@ import io.guerrilla.smtpd.store.MailStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+
+import static io.guerrilla.smtpd.mail.TextLimits.cap;
 
 /**
  * Writes one {@code new_mail} row per copy and completes when the store has committed them all, in
@@ -38,29 +40,16 @@ final class Sql implements Processor {
 
     static List<MailRow> rows(Message m) {
         Envelope env = m.envelope();
-        MessageHeaders h = m.headers();
+        ParsedHeaders h = m.headers();
         List<MailRow> rows = new ArrayList<>(m.copies().size());
         for (Message.Copy c : m.copies()) {
             MailAddress rcpt = c.recipient();
-            rows.add(new MailRow(env.receivedAt(), cap(h.from(), 128), cap(canonical(rcpt), 255), cap(h.subject(), 255),
+            // Capped to the seed's MySQL column widths for every store, so all keep the same values.
+            rows.add(new MailRow(env.receivedAt(), cap(h.from(), 128), cap(rcpt.mailboxKey(), 255), cap(h.subject(), 255),
                     c.bodyKind(), cap(h.charset(), 32), c, 0f, c.hash(), cap(h.contentType(), 64),
                     cap(rcpt.toString(), 255), h.hasAttachment(), cap(env.clientIp(), 64), cap(h.messageId(), 255),
                     cap(h.replyTo(), 255), cap(h.sender(), 255), cap(env.mailFrom().toString(), 255), env.tls()));
         }
         return rows;
-    }
-
-    /** The address front ends search by: domains are case-insensitive, local parts are kept as sent. */
-    static String canonical(MailAddress a) {
-        return a.domain() == null ? a.localPart().toLowerCase() : a.localPart() + "@" + a.domainLowerCase();
-    }
-
-    /** Column widths of the seed's MySQL schema, applied for every store so all keep the same values. */
-    private static String cap(String s, int max) {
-        if (s.length() <= max) {
-            return s;
-        }
-        int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
-        return s.substring(0, end);
     }
 }

@@ -27,7 +27,7 @@ final class SqlRecipientCheck implements RecipientCheck {
     public CompletableFuture<Boolean> accepts(MailAddress rcpt) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return store.exists(query, Sql.canonical(rcpt));
+                return store.exists(query, rcpt.mailboxKey());
             } catch (Exception e) {
                 throw new CompletionException(e);
             }

@@ -1,8 +1,8 @@
 package io.guerrilla.smtpd.server;
 
 import io.guerrilla.smtpd.codec.BareNewlinePolicy;
-import io.guerrilla.smtpd.config.ListenerConfig;
 import io.guerrilla.smtpd.config.HostPort;
+import io.guerrilla.smtpd.config.ListenerConfig;
 import io.guerrilla.smtpd.smtp.AllowedHosts;
 import io.guerrilla.smtpd.smtp.SessionPolicy;
 

@@ -14,14 +14,12 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -45,8 +43,8 @@ public final class SmtpServer implements AutoCloseable {
     private final Transport transport;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
-    private final ConnectionLimiter limiter;
-    private final ClientLimiter clientLimiter;
+    private final GlobalConnectionLimiter limiter;
+    private final PerAddressConnectionLimiter clientLimiter;
     private final Executor spillWriter;
     private final MemoryBudget bodyMemory;
     private final StorageSpace space;
@@ -69,8 +67,8 @@ public final class SmtpServer implements AutoCloseable {
         this.transport = transport;
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
-        this.limiter = new ConnectionLimiter(settings.maxClients(), metrics);
-        this.clientLimiter = new ClientLimiter(settings.maxConnectionsPerIp(), settings.connectionRatePerIp());
+        this.limiter = new GlobalConnectionLimiter(settings.maxClients(), metrics);
+        this.clientLimiter = new PerAddressConnectionLimiter(settings.maxConnectionsPerIp(), settings.connectionRatePerIp());
     }
 
     /** Binds and returns the bound address (useful when the configured port is 0). */
@@ -86,12 +84,10 @@ public final class SmtpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ListenerSettings current = settings.get();
-                        long idle = current.idleTimeout().toMillis();
                         sessions.add(ch);
                         ch.pipeline().addLast("limit", limiter);
                         addProxyAndTls(ch, current);
                         ch.pipeline()
-                                .addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("smtp", new SmtpSessionHandler(current, delivery, clientLimiter, metrics,
                                         () -> draining, spillWriter, bodyMemory, space));
                     }

@@ -15,8 +15,9 @@ import io.guerrilla.smtpd.smtp.RecipientVerdict;
 import io.guerrilla.smtpd.smtp.Replies;
 import io.guerrilla.smtpd.smtp.Reply;
 import io.guerrilla.smtpd.smtp.SessionStateMachine;
-import io.guerrilla.smtpd.smtp.StorageSpace;
+import io.guerrilla.smtpd.smtp.SessionStateMachine.State;
 import io.guerrilla.smtpd.smtp.SmtpCommand;
+import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.guerrilla.smtpd.smtp.Verb;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -26,7 +27,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.NetUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,17 +34,19 @@ import org.slf4j.spi.LoggingEventBuilder;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * The I/O side of one SMTP connection: feeds bytes to the {@link SmtpFramer}, commands to the
  * {@link SessionStateMachine}, writes the replies and carries out the actions. Everything runs on the
- * channel's event loop; the only slow work, storing, is handed to the {@link Pipeline} and its result
+ * channel's event loop; the only slow work, storing, is handed to the {@link Delivery} and its result
  * comes back to the event loop.
  *
  * <p>While a message is being stored the handler parses nothing more, and stops reading (autoRead off)
@@ -59,7 +61,11 @@ import java.util.function.BooleanSupplier;
  * (DATA or a BDAT chunk) the client must keep up a minimum data rate, so a slowloris that trickles
  * bytes to dodge the idle timeout is cut off. Likewise each command line must be complete within the
  * idle timeout of the previous one, so trickling a command a byte at a time does not hold a
- * connection either.
+ * connection either. Both clocks are kept by {@link SessionTimers}.
+ *
+ * <p>What the handler is doing is one {@link Mode}, checked against the state machine's state at each
+ * change, as Netty's HttpObjectDecoder keeps one State; only the reasons reading is paused, which
+ * overlap the modes and each other, are kept apart.
  *
  * <p>Bodies are counted against the shared {@link MemoryBudget}: a new message that does not fit is
  * answered 451 4.3.1, and while the budget is spent, connections receiving content stop reading until
@@ -76,54 +82,107 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      */
     static final int MAX_READ_AHEAD_WHILE_STORING = 64 * 1024;
 
+    /**
+     * What the handler is doing. Each mode allows only the state machine states it can coexist with;
+     * entering a mode in any other state is a bug and throws.
+     */
+    private enum Mode {
+        /** Not yet admitted: channelActive has not run. */
+        NEW(State.CONNECTED),
+        /** Reading command lines (between BDAT chunks too). */
+        COMMANDS(State.CONNECTED, State.GREETED, State.MAIL, State.RCPT, State.BDAT),
+        /** Waiting for the validate_process verdict on a recipient; reading stopped. */
+        VALIDATING(State.MAIL, State.RCPT),
+        /** Reading DATA content up to the end-of-data line. */
+        DATA(State.DATA),
+        /**
+         * Reading a BDAT chunk by length. A refused chunk (no transaction, no memory) is read too and
+         * dropped, in whatever state the refusal left the machine; see {@link #allows}.
+         */
+        CHUNK(State.BDAT),
+        /** Waiting for the store to commit the message; commands read meanwhile wait. */
+        STORING(State.STORING),
+        /** The last reply is written and the channel is closing: nothing more is read or answered. */
+        CLOSING(State.values()),
+        /** Like CLOSING, for a connection refused before it was opened (not counted as opened). */
+        REFUSED(State.values());
+
+        private final Set<State> states;
+
+        Mode(State... states) {
+            this.states = EnumSet.of(states[0], states);
+        }
+
+        boolean allows(SessionStateMachine machine) {
+            return states.contains(machine.state()) || this == CHUNK && !machine.chunkAccepted();
+        }
+
+        boolean closing() {
+            return this == CLOSING || this == REFUSED;
+        }
+
+        boolean receivingContent() {
+            return this == DATA || this == CHUNK;
+        }
+    }
+
+    /** Why reading is stopped while content arrives; each is lifted by its own event. */
+    private enum Pause {
+        /** The body's spill file writes fell behind (see MessageBody). */
+        DISK,
+        /** The memory budget of all bodies is spent. */
+        MEMORY
+    }
+
     private final ListenerSettings settings;
-    private final Delivery pipeline;
+    private final Delivery delivery;
     private final SmtpFramer framer;
     private final SessionStateMachine machine;
-    private final ClientLimiter clientLimiter;
+    private final PerAddressConnectionLimiter clientLimiter;
     private final Executor spillWriter;
     private final MemoryBudget memory;
-    /** Reading stopped because the body's spill file writes fell behind (see MessageBody). */
-    private boolean pausedForDisk;
-    /** Reading stopped because the memory budget of all bodies is spent. */
-    private boolean pausedForMemory;
+    private Mode mode = Mode.NEW;
+    private final Set<Pause> paused = EnumSet.noneOf(Pause.class);
+    private SessionTimers timers;
 
     private ByteBuf cumulation;
     private MessageBody body;
     private String clientIp = "";
-    private boolean inData;
-    private boolean storing;
-    private boolean validating;
-    private boolean closing;
-    private boolean inChunk;
     private InetAddress clientAddress;
     private boolean countedByClientLimiter;
-    private long bytesThisWindow;
-    private ScheduledFuture<?> dataRateCheck;
-    private long lastCommandNanos;
-    private ScheduledFuture<?> commandDeadline;
 
     private final ServerMetrics metrics;
     private final BooleanSupplier serverDraining;
+    /**
+     * A stop was asked for: the session closes as soon as no message is in hand. Not a mode, since
+     * it is pending across DATA and STORING and takes effect when they end.
+     */
     private boolean drainRequested;
-    private boolean opened;
     private String connId = "";
     private long openedAt;
     private int messages;
 
-    SmtpSessionHandler(ListenerSettings settings, Delivery pipeline, ClientLimiter clientLimiter,
+    SmtpSessionHandler(ListenerSettings settings, Delivery delivery, PerAddressConnectionLimiter clientLimiter,
                         ServerMetrics metrics, BooleanSupplier draining, Executor spillWriter, MemoryBudget memory,
                         StorageSpace space) {
         this.spillWriter = spillWriter;
         this.memory = memory;
         this.settings = settings;
-        this.pipeline = pipeline;
+        this.delivery = delivery;
         this.clientLimiter = clientLimiter;
         this.metrics = metrics;
         this.serverDraining = draining;
         this.framer = new SmtpFramer(settings.maxCommandLine(), settings.maxDataLine(), settings.bareNewline());
         this.machine = new SessionStateMachine(settings.policy(), space);
-        machine.setValidateRecipients(pipeline.validatesRecipients());
+        machine.setValidateRecipients(delivery.validatesRecipients());
+    }
+
+    private void enter(Mode next) {
+        if (mode.closing() && !next.closing() || !next.allows(machine)) {
+            throw new IllegalStateException("handler cannot go from " + mode + " to " + next + " with the session in "
+                    + machine.state());
+        }
+        mode = next;
     }
 
     @Override
@@ -139,13 +198,13 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (serverDraining.getAsBoolean()) {
             metrics.connectionRejected("shutting_down");
             write(ctx, Replies.SHUTTING_DOWN);
-            close(ctx);
+            close(ctx, Mode.REFUSED);
             return;
         }
         if (!admitClient(ctx)) {
             return;
         }
-        opened = true;
+        enter(Mode.COMMANDS);
         openedAt = System.nanoTime();
         metrics.connectionOpened();
         log.atInfo().setMessage("connection opened").addKeyValue("conn", connId).addKeyValue("client", clientIp).log();
@@ -154,14 +213,17 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             write(ctx, machine.greeting());
             ctx.flush();
         }
-        lastCommandNanos = System.nanoTime();
-        scheduleCommandDeadline(ctx, settings.idleTimeout().toNanos());
+        timers = new SessionTimers(ctx.executor(), timed(ctx), settings.idleTimeout(), settings.minDataRate(),
+                settings.minDataRateWindow());
+        timers.start();
         ctx.fireChannelActive();
     }
 
     /**
-     * The one place the client's address is set: per-address limits, the Received header and the
-     * stored ip_addr all follow it.
+     * The one place the connection's client address is set (the socket's peer, or what a trusted PROXY
+     * header named): the per-address limits and the connection's log lines follow it. XCLIENT does not
+     * change it: it changes the state machine's address, which the Received header, the stored
+     * ip_addr and the message log lines use.
      */
     private void setClientAddress(InetAddress address) {
         clientAddress = address;
@@ -185,20 +247,20 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         metrics.connectionRejected(refusal == Replies.TOO_MANY_CONNECTIONS_FROM_IP ? "per_ip_limit" : "per_ip_rate");
         log.info("refused {} from {}: {}", ctx.channel().id(), clientIp, refusal);
         write(ctx, refusal);
-        close(ctx);
+        close(ctx, Mode.REFUSED);
         return false;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
-        if (closing) {
+        if (mode.closing()) {
             in.release();
             return;
         }
-        bytesThisWindow += in.readableBytes();
+        timers.read(in.readableBytes());
         cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
-        if (storing && cumulation.readableBytes() > MAX_READ_AHEAD_WHILE_STORING) {
+        if (mode == Mode.STORING && cumulation.readableBytes() > MAX_READ_AHEAD_WHILE_STORING) {
             ctx.channel().config().setAutoRead(false);
         }
         process(ctx);
@@ -213,8 +275,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void process(ChannelHandlerContext ctx) {
-        while (!storing && !validating && !closing) {
-            if (inChunk) {
+        while (mode == Mode.COMMANDS || mode.receivingContent()) {
+            if (mode == Mode.CHUNK) {
                 // Checked before looking for input: a chunk of size 0 (BDAT 0 LAST) is complete at once.
                 ByteBuf in = cumulation == null ? Unpooled.EMPTY_BUFFER : cumulation;
                 if (!framer.readChunk(in, machine.chunkAccepted() ? body : null)) {
@@ -226,10 +288,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             if (cumulation == null || !cumulation.isReadable()) {
                 break;
             }
-            if (drainRequested && !inData && !inChunk) {
+            if (drainRequested && mode == Mode.COMMANDS) {
                 break;
             }
-            if (inData) {
+            if (mode == Mode.DATA) {
                 if (!framer.readData(cumulation, body)) {
                     break;
                 }
@@ -255,20 +317,20 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** A stop was requested and no message is in hand: tell the client (RFC 5321 3.8) and hang up. */
     private void closeIfDraining(ChannelHandlerContext ctx) {
-        if (drainRequested && !inData && !storing && !closing) {
+        if (drainRequested && mode != Mode.DATA && mode != Mode.STORING && !mode.closing()) {
             write(ctx, Replies.SHUTTING_DOWN);
-            close(ctx);
+            close(ctx, Mode.CLOSING);
         }
     }
 
     private void command(ChannelHandlerContext ctx, CommandLine line) {
-        lastCommandNanos = System.nanoTime();
+        timers.commandDone();
         switch (line.kind()) {
             case LINE -> {
                 SmtpCommand cmd = SmtpCommand.parse(line.text());
                 Outcome o = machine.handle(cmd);
                 apply(ctx, o);
-                if (cmd.verb() == Verb.DATA && o.action() != Action.START_DATA && !closing
+                if (cmd.verb() == Verb.DATA && o.action() != Action.START_DATA && !mode.closing()
                         && cumulation.isReadable()) {
                     apply(ctx, machine.improperPipelining());
                 }
@@ -307,15 +369,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      * instead of filling memory or stalling the event loop; reading resumes when they catch up.
      */
     private void pauseIfDiskBehind(ChannelHandlerContext ctx) {
-        if (body == null || pausedForDisk || !body.writeBehindFull()) {
+        if (body == null || paused.contains(Pause.DISK) || !body.writeBehindFull()) {
             return;
         }
-        pausedForDisk = true;
-        ctx.channel().config().setAutoRead(false);
-        body.whenDrained(() -> ctx.executor().execute(() -> {
-            pausedForDisk = false;
-            resumeReading(ctx);
-        }));
+        pause(ctx, Pause.DISK);
+        body.whenDrained(() -> ctx.executor().execute(() -> resume(ctx, Pause.DISK)));
     }
 
     /**
@@ -324,20 +382,22 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      * spilled rather than grown under pressure, so every wait ends once the file writes catch up.
      */
     private void pauseIfMemorySpent(ChannelHandlerContext ctx) {
-        if (body == null || pausedForMemory || !(inData || inChunk) || !memory.exhausted()) {
+        if (body == null || paused.contains(Pause.MEMORY) || !mode.receivingContent() || !memory.exhausted()) {
             return;
         }
-        pausedForMemory = true;
+        pause(ctx, Pause.MEMORY);
+        memory.whenAvailable(() -> ctx.executor().execute(() -> resume(ctx, Pause.MEMORY)));
+    }
+
+    private void pause(ChannelHandlerContext ctx, Pause reason) {
+        paused.add(reason);
         ctx.channel().config().setAutoRead(false);
-        memory.whenAvailable(() -> ctx.executor().execute(() -> {
-            pausedForMemory = false;
-            resumeReading(ctx);
-        }));
     }
 
     /** Reading goes on once nothing holds it back; storing and validating resume it themselves. */
-    private void resumeReading(ChannelHandlerContext ctx) {
-        if (!pausedForDisk && !pausedForMemory && !storing && !validating) {
+    private void resume(ChannelHandlerContext ctx, Pause reason) {
+        paused.remove(reason);
+        if (paused.isEmpty() && mode != Mode.STORING && mode != Mode.VALIDATING) {
             ctx.channel().config().setAutoRead(true);
         }
     }
@@ -357,21 +417,21 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             case START_DATA -> {
                 body = newBody(ctx);
                 framer.startData();
-                inData = true;
-                startDataRateCheck(ctx);
+                enter(Mode.DATA);
+                timers.contentStarted();
             }
             case READ_CHUNK -> {
                 if (machine.chunkAccepted() && body == null) {
                     body = newBody(ctx);
                 }
                 framer.startChunk(machine.chunkSize());
-                inChunk = true;
-                startDataRateCheck(ctx);
+                enter(Mode.CHUNK);
+                timers.contentStarted();
             }
             case STORE -> startStore(ctx);
             case START_TLS -> startTls(ctx);
             case VALIDATE_RCPT -> startValidation(ctx);
-            case CLOSE -> close(ctx);
+            case CLOSE -> close(ctx, Mode.CLOSING);
             case NONE -> {
             }
         }
@@ -380,85 +440,62 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** A BDAT transaction ended without being stored (RSET, EHLO, a refused chunk): its content goes. */
     private void dropAbandonedBody() {
-        if (body != null && !inData && !inChunk && machine.state() != SessionStateMachine.State.BDAT) {
+        if (body != null && !mode.receivingContent() && machine.state() != State.BDAT) {
             body.release();
             body = null;
         }
     }
 
+    /** The chunk is read: the machine decides; unless that stores the message, commands come next. */
     private void endOfChunk(ChannelHandlerContext ctx) {
-        inChunk = false;
-        lastCommandNanos = System.nanoTime();
+        timers.commandDone();
         DataResult result = body == null ? new DataResult(0, false, false, false)
                 : new DataResult(body.size(), body.tooBig(), false, false);
-        apply(ctx, machine.endOfChunk(result));
+        Outcome o = machine.endOfChunk(result);
+        if (o.action() != Action.STORE) {
+            enter(Mode.COMMANDS);
+        }
+        apply(ctx, o);
     }
 
-    /**
-     * While content is arriving, each window must bring min_data_rate × window bytes. The first
-     * check comes a full window after the content starts, which is the grace period.
-     */
-    private void startDataRateCheck(ChannelHandlerContext ctx) {
-        if (settings.minDataRate() <= 0 || dataRateCheck != null) {
-            return;
-        }
-        long window = settings.minDataRateWindow().toMillis();
-        bytesThisWindow = 0;
-        dataRateCheck = ctx.executor().scheduleAtFixedRate(() -> checkDataRate(ctx), window, window,
-                TimeUnit.MILLISECONDS);
-    }
+    /** What the session's clocks need to know of it, and what they do when they run out. */
+    private SessionTimers.Session timed(ChannelHandlerContext ctx) {
+        return new SessionTimers.Session() {
+            @Override
+            public SessionTimers.IdleFrom idleFrom() {
+                return switch (mode) {
+                    case NEW, COMMANDS -> SessionTimers.IdleFrom.LAST_COMMAND;
+                    case DATA, CHUNK -> SessionTimers.IdleFrom.LAST_READ;
+                    // A client waiting for its 250 is not idle: the store's own timeout answers it.
+                    case VALIDATING, STORING, CLOSING, REFUSED -> SessionTimers.IdleFrom.NOTHING;
+                };
+            }
 
-    private void checkDataRate(ChannelHandlerContext ctx) {
-        if (!inData && !inChunk || closing) {
-            stopDataRateCheck();
-            return;
-        }
-        long needed = settings.minDataRate() * settings.minDataRateWindow().toSeconds();
-        if (pausedForDisk || pausedForMemory) {
-            // The wait is ours, not the client's.
-            bytesThisWindow = 0;
-            return;
-        }
-        if (bytesThisWindow < needed) {
-            log.info("data rate too low {} client={}: {} bytes in {}", ctx.channel().id(), clientIp, bytesThisWindow,
-                    settings.minDataRateWindow());
-            write(ctx, Replies.DATA_RATE_TOO_LOW);
-            close(ctx);
-            return;
-        }
-        bytesThisWindow = 0;
-    }
+            @Override
+            public boolean receivingContent() {
+                return mode.receivingContent();
+            }
 
-    private void scheduleCommandDeadline(ChannelHandlerContext ctx, long delayNanos) {
-        commandDeadline = ctx.executor().schedule(() -> checkCommandDeadline(ctx), delayNanos, TimeUnit.NANOSECONDS);
-    }
+            @Override
+            public boolean contentPaused() {
+                return !paused.isEmpty();
+            }
 
-    /**
-     * The idle timeout counts from the last complete command, not the last byte: the reader-idle
-     * handler alone would let a client keep a command line open for ever by sending a byte now and
-     * then. Content (DATA, BDAT) is paced by the minimum data rate instead, storing by the store
-     * timeout. One timer per connection, rescheduled only when it fires, as IdleStateHandler does.
-     */
-    private void checkCommandDeadline(ChannelHandlerContext ctx) {
-        if (closing) {
-            return;
-        }
-        long timeout = settings.idleTimeout().toNanos();
-        long left = inData || inChunk || storing ? timeout : lastCommandNanos + timeout - System.nanoTime();
-        if (left > 0) {
-            scheduleCommandDeadline(ctx, left);
-            return;
-        }
-        log.info("command timeout {} client={}", ctx.channel().id(), clientIp);
-        write(ctx, Replies.TIMEOUT);
-        close(ctx);
-    }
+            @Override
+            public void idleTimeout() {
+                log.atInfo().setMessage("timeout").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                        .addKeyValue("waiting_for", mode).log();
+                write(ctx, Replies.TIMEOUT);
+                close(ctx, Mode.CLOSING);
+            }
 
-    private void stopDataRateCheck() {
-        if (dataRateCheck != null) {
-            dataRateCheck.cancel(false);
-            dataRateCheck = null;
-        }
+            @Override
+            public void dataRateTooLow(long bytes, Duration window) {
+                log.info("data rate too low {} client={}: {} bytes in {}", connId, clientIp, bytes, window);
+                write(ctx, Replies.DATA_RATE_TOO_LOW);
+                close(ctx, Mode.CLOSING);
+            }
+        };
     }
 
     /**
@@ -480,7 +517,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         metrics.tlsHandshake(evt.isSuccess() ? "ok" : "failed");
         if (!evt.isSuccess()) {
             log.info("TLS handshake failed {} client={}: {}", ctx.channel().id(), clientIp, evt.cause().toString());
-            closing = true;
+            if (!mode.closing()) {
+                enter(Mode.CLOSING);
+            }
             ctx.close();
             return;
         }
@@ -495,15 +534,16 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void endOfData(ChannelHandlerContext ctx) {
-        inData = false;
-        lastCommandNanos = System.nanoTime();
+        timers.commandDone();
         DataResult result = new DataResult(body.size(), body.tooBig(), framer.bareNewlineSeen(), framer.lineTooLong());
         Outcome o = machine.endOfData(result);
         messages++;
         metrics.bytesReceived(result.size());
         if (o.action() != Action.STORE) {
+            enter(Mode.COMMANDS);
             metrics.messageReplied(o.reply().code());
-            log.atInfo().setMessage("message rejected").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+            log.atInfo().setMessage("message rejected").addKeyValue("conn", connId)
+                    .addKeyValue("client", machine.clientAddress())
                     .addKeyValue("code", o.reply().code()).addKeyValue("size", result.size()).log();
             body.release();
             body = null;
@@ -512,7 +552,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void startStore(ChannelHandlerContext ctx) {
-        storing = true;
+        enter(Mode.STORING);
         MessageBody b = body;
         body = null;
         Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), machine.clientAddress(),
@@ -521,28 +561,30 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         b.retain();
         long started = System.nanoTime();
         // No timeout of its own here: the delivery answers 451 only when the message will certainly not be stored.
-        pipeline.save(env)
+        delivery.save(env)
                 .whenComplete((ok, err) -> ctx.executor().execute(() -> stored(ctx, env, err, started)));
     }
 
     private void stored(ChannelHandlerContext ctx, Envelope env, Throwable err, long started) {
         env.body().release();
-        storing = false;
         long nanos = System.nanoTime() - started;
         metrics.storeLatency(nanos);
         Outcome o = machine.stored(err == null, env.queueId());
+        if (mode == Mode.STORING) {
+            enter(Mode.COMMANDS);
+        }
         metrics.messageReplied(o.reply().code());
         LoggingEventBuilder line = (err == null ? log.atInfo().setMessage("message stored")
                 : log.atWarn().setMessage("message not stored").addKeyValue("error", err.toString()))
                 .addKeyValue("queue_id", env.queueId()).addKeyValue("conn", connId).addKeyValue("code", o.reply().code())
-                .addKeyValue("client", clientIp).addKeyValue("from", env.mailFrom())
+                .addKeyValue("client", env.clientIp()).addKeyValue("from", env.mailFrom())
                 .addKeyValue("rcpts", env.recipients().size()).addKeyValue("size", env.body().size())
                 .addKeyValue("store_us", nanos / 1000);
         line.log();
         if (!ctx.channel().isActive()) {
             return;
         }
-        lastCommandNanos = System.nanoTime();
+        timers.commandDone();
         apply(ctx, o);
         ctx.flush();
         ctx.channel().config().setAutoRead(true);
@@ -552,16 +594,19 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** Like storing: stop reading until the off-loop check answers, then reply and go on. */
     private void startValidation(ChannelHandlerContext ctx) {
-        validating = true;
+        enter(Mode.VALIDATING);
         ctx.channel().config().setAutoRead(false);
-        pipeline.validateRecipient(machine.pendingRecipient())
+        delivery.validateRecipient(machine.pendingRecipient())
                 .whenComplete((ok, err) -> ctx.executor().execute(() -> validated(ctx, ok, err)));
     }
 
     private void validated(ChannelHandlerContext ctx, Boolean ok, Throwable err) {
-        validating = false;
+        if (mode == Mode.VALIDATING) {
+            enter(Mode.COMMANDS);
+        }
         if (err != null) {
-            log.warn("recipient check failed for {} client={}: {}", machine.pendingRecipient(), clientIp, err.toString());
+            log.warn("recipient check failed for {} client={}: {}", machine.pendingRecipient(), machine.clientAddress(),
+                    err.toString());
         }
         if (!ctx.channel().isActive()) {
             return;
@@ -578,8 +623,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.write(Unpooled.wrappedBuffer(reply.wire()), ctx.voidPromise());
     }
 
-    private void close(ChannelHandlerContext ctx) {
-        closing = true;
+    /** Flushes what is written and closes; {@code how} says whether the connection was ever opened. */
+    private void close(ChannelHandlerContext ctx, Mode how) {
+        if (!mode.closing()) {
+            enter(how);
+        }
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -594,21 +642,13 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             handshakeDone(ctx, hs);
             return;
         }
-        // A client waiting for its 250 is not idle: the store's own timeout answers it.
-        if (evt instanceof IdleStateEvent && !storing && !validating && !closing) {
-            log.atInfo().setMessage("timeout").addKeyValue("conn", connId).addKeyValue("client", clientIp).log();
-            write(ctx, Replies.TIMEOUT);
-            close(ctx);
-            return;
-        }
         ctx.fireUserEventTriggered(evt);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        stopDataRateCheck();
-        if (commandDeadline != null) {
-            commandDeadline.cancel(false);
+        if (timers != null) {
+            timers.stop();
         }
         if (countedByClientLimiter) {
             countedByClientLimiter = false;
@@ -622,7 +662,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             body.release();
             body = null;
         }
-        if (opened) {
+        if (mode != Mode.NEW && mode != Mode.REFUSED) {
             metrics.connectionClosed();
             log.atInfo().setMessage("connection closed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
                     .addKeyValue("duration_ms", (System.nanoTime() - openedAt) / 1_000_000)
@@ -638,9 +678,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             log.atWarn().setMessage("out of memory, connection closed").addKeyValue("conn", connId)
                     .addKeyValue("client", clientIp).addKeyValue("body_memory_used", memory.used())
                     .addKeyValue("error", cause.toString()).log();
-            if (!closing) {
+            if (!mode.closing()) {
                 write(ctx, Replies.OUT_OF_MEMORY);
-                close(ctx);
+                close(ctx, Mode.CLOSING);
             }
             return;
         }

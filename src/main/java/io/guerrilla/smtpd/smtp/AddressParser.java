@@ -115,9 +115,9 @@ public final class AddressParser {
 
     /**
      * Validates a HELO/EHLO argument as a {@code Domain} or {@code address-literal} (RFC 5321
-     * section 4.1.1.1) under the same rules as the domain of a path, U-labels included. Real
-     * clients announce all sorts of names, so the session applies this only when configured for
-     * strict HELO checking.
+     * section 4.1.1.1) under the same rules as the domain of a path, U-labels included. The session
+     * accepts any HELO (real clients announce all sorts of names); the {@code Received:} header uses
+     * this to decide whether the name may stand as written or must go into an escaped comment.
      *
      * @throws AddressException 501 5.5.4 when the argument is not a valid domain or literal
      */

@@ -47,6 +47,14 @@ public record MailAddress(String localPart, String domain) {
         return domain == null ? null : domain.toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * The key a mailbox is stored and looked up by (the {@code to} column): domains are
+     * case-insensitive, local parts are kept as sent (RFC 5321 section 2.4).
+     */
+    public String mailboxKey() {
+        return domain == null ? localPart.toLowerCase(Locale.ROOT) : localPart + "@" + domainLowerCase();
+    }
+
     /** The mailbox as it would appear between the angle brackets of a path. */
     @Override
     public String toString() {

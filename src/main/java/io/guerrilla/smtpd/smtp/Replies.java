@@ -78,7 +78,6 @@ public final class Replies {
     public static final Reply TLS_ALREADY_ACTIVE = Reply.of(503, "5.5.1", "Error: TLS already active");
     public static final Reply IN_TRANSACTION = Reply.of(503, "5.5.1", "Error: MAIL transaction in progress");
     public static final Reply XCLIENT_DENIED = Reply.of(550, "5.7.0", "Error: insufficient authorization");
-    public static final Reply XCLIENT_SYNTAX = Reply.of(501, "5.5.4", "Syntax: XCLIENT attribute=value ...");
     public static final Reply UNTRUSTED_PROXY = Reply.of(421, "4.7.0", "Error: PROXY protocol expected from a trusted proxy only");
 
     public static Reply queued(String id) {

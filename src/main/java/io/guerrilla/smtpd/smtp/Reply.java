@@ -4,8 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * One SMTP reply, possibly multi-line. The wire form is computed once and cached, because most
- * replies are constants sent millions of times.
+ * One SMTP reply, possibly multi-line. The wire form is computed once, in the constructor, because
+ * most replies are constants sent millions of times; a final field also makes it safe to share the
+ * constants across event loops.
  *
  * <p>The enhanced status code (RFC 3463, advertised by ENHANCEDSTATUSCODES, RFC 2034) prefixes every
  * text line; it is null for the greeting and the EHLO response, which RFC 2034 section 3 exempts.
@@ -14,7 +15,7 @@ public final class Reply {
     private final int code;
     private final String enhancedCode;
     private final List<String> lines;
-    private byte[] wire;
+    private final byte[] wire;
 
     public Reply(int code, String enhancedCode, List<String> lines) {
         if (code < 200 || code > 599 || lines.isEmpty()) {
@@ -23,6 +24,7 @@ public final class Reply {
         this.code = code;
         this.enhancedCode = enhancedCode;
         this.lines = List.copyOf(lines);
+        this.wire = encode(code, enhancedCode, this.lines);
     }
 
     public static Reply of(int code, String enhancedCode, String text) {
@@ -47,20 +49,19 @@ public final class Reply {
 
     /** The reply as sent: each line CRLF-terminated, "-" after the code on all but the last line. */
     public byte[] wire() {
-        byte[] w = wire;
-        if (w == null) {
-            StringBuilder sb = new StringBuilder(64);
-            for (int i = 0; i < lines.size(); i++) {
-                sb.append(code).append(i == lines.size() - 1 ? ' ' : '-');
-                if (enhancedCode != null) {
-                    sb.append(enhancedCode).append(' ');
-                }
-                sb.append(lines.get(i)).append("\r\n");
+        return wire;
+    }
+
+    private static byte[] encode(int code, String enhancedCode, List<String> lines) {
+        StringBuilder sb = new StringBuilder(64);
+        for (int i = 0; i < lines.size(); i++) {
+            sb.append(code).append(i == lines.size() - 1 ? ' ' : '-');
+            if (enhancedCode != null) {
+                sb.append(enhancedCode).append(' ');
             }
-            w = sb.toString().getBytes(StandardCharsets.UTF_8);
-            wire = w;
+            sb.append(lines.get(i)).append("\r\n");
         }
-        return w;
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -575,6 +575,7 @@ public final class SessionStateMachine {
         this.clientAddress = ip;
     }
 
+    /** The client a message is stored and logged under: XCLIENT's ADDR when one was given, else the connection's. */
     public String clientAddress() {
         return clientAddress;
     }

@@ -10,9 +10,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
 import java.util.function.ToLongFunction;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Group commit: one writer thread takes everything that queued up while the previous commit was

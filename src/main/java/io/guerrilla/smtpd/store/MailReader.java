@@ -1,11 +1,9 @@
 package io.guerrilla.smtpd.store;
 
 import io.guerrilla.smtpd.config.StoreConfig;
-
 import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteLimits;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +15,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.InflaterInputStream;
 
 /** Reads what the server stored, for people without a SQL client at hand. */
 public final class MailReader implements AutoCloseable {
@@ -84,12 +80,11 @@ public final class MailReader implements AutoCloseable {
 
     /** The message as {@code body} says it is kept: compressed ones opened; Redis/Memcached ones are not fetched. */
     private static byte[] open(String body, byte[] mail) throws SQLException {
+        if (mail.length == 0) {
+            return mail;
+        }
         try {
-            return switch (body) {
-                case "zlib" -> new InflaterInputStream(new ByteArrayInputStream(mail)).readAllBytes();
-                case "gzip" -> new GZIPInputStream(new ByteArrayInputStream(mail)).readAllBytes();
-                default -> mail;
-            };
+            return StoredBodies.decode(body, mail);
         } catch (IOException e) {
             throw new SQLException("stored " + body + " message does not decompress: " + e.getMessage(), e);
         }

@@ -147,7 +147,6 @@ public enum SqlDialect {
                   ip_addr varchar(64) NOT NULL,
                   %s
                 )""".formatted(additionsDdl()),
-                "CREATE INDEX IF NOT EXISTS new_mail_to ON new_mail (\"to\")",
                 "CREATE INDEX IF NOT EXISTS new_mail_hash ON new_mail (hash)",
                 "CREATE INDEX IF NOT EXISTS new_mail_date ON new_mail (date)",
                 """
@@ -163,6 +162,16 @@ public enum SqlDialect {
         @Override
         Map<String, String> additions() {
             return additions("varchar(255)", "boolean NOT NULL DEFAULT false");
+        }
+
+        /**
+         * A PostgreSQL index on {@code to} alone does not hold mail_id order, so a mailbox page would
+         * be sorted; SQLite and InnoDB append the row id / primary key to every index, so their
+         * {@code to} index already is (to, mail_id).
+         */
+        @Override
+        Map<String, String> readIndexes() {
+            return Map.of(MAILBOX_INDEX, "CREATE INDEX " + MAILBOX_INDEX + " ON new_mail (\"to\", mail_id)");
         }
     };
 
@@ -229,6 +238,29 @@ public enum SqlDialect {
         }
         m.put("is_tls", flagDefinition);
         return m;
+    }
+
+    /**
+     * The Guerrilla Mail API's own state, beside the Guerrilla tables (whose columns stay as they are):
+     * which messages a reader has fetched ({@code mail_read}), and the key that signs its session tokens
+     * when the config gives none, shared by every node on the database. Portable SQL, the same everywhere.
+     */
+    public static final List<String> API_TABLES = List.of(
+            "CREATE TABLE IF NOT EXISTS gm_mail_read (mail_id BIGINT NOT NULL PRIMARY KEY)",
+            "CREATE TABLE IF NOT EXISTS gm_api_secret (id INTEGER NOT NULL PRIMARY KEY, secret VARCHAR(64) NOT NULL)");
+
+    /**
+     * The index reading a mailbox newest first uses (and retention's per-mailbox cap): {@code to}, then
+     * mail_id. Where the seed's {@code to} index already is that, it is not added again.
+     */
+    public static final String MAILBOX_INDEX = "new_mail_mailbox";
+
+    /**
+     * Indexes beyond the seed's ({@code to}, {@code hash}, {@code date}), by name; init-db (and every
+     * SQLite start) creates those missing, so existing databases get them too.
+     */
+    Map<String, String> readIndexes() {
+        return Map.of();
     }
 
     String additionsDdl() {

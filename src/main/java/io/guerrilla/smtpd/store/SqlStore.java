@@ -2,10 +2,11 @@ package io.guerrilla.smtpd.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.guerrilla.smtpd.config.Limits;
+import io.guerrilla.smtpd.config.RetentionConfig;
 import io.guerrilla.smtpd.config.StoreConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
@@ -29,6 +30,7 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTimeoutException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -70,8 +72,8 @@ public final class SqlStore implements MailStore {
      * ~40 MiB, and measured 13% more messages/s (bench/RESULTS.md).
      */
     static final int SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
-    /** How long SQLite waits for another connection's write lock (the mail CLI, a backup) before failing. */
-    static final long SQLITE_BUSY_TIMEOUT_MS = 5000;
+    /** How long a SQLite connection waits for another's write lock (a `purge` run from cron, a reader) before failing. */
+    static final int SQLITE_BUSY_TIMEOUT_MS = 5000;
     /** A readiness probe must answer well within a load balancer's probe timeout (typically 5 s). */
     static final int PING_QUERY_TIMEOUT_SECONDS = 2;
     /**
@@ -124,7 +126,13 @@ public final class SqlStore implements MailStore {
             }
         }
         try (Connection c = pool.getConnection()) {
-            checkSchema(c);
+            try {
+                checkSchema(c);
+            } catch (StoreException incomplete) {
+                // What is missing, and why creating it failed: the second is the cause to fix.
+                throw createFailed == null ? incomplete
+                        : new StoreException(incomplete.getMessage() + "; creating it failed: " + createFailed.getMessage(), createFailed);
+            }
             if (createFailed != null) {
                 throw createFailed;
             }
@@ -160,9 +168,13 @@ public final class SqlStore implements MailStore {
         h.setJdbcUrl(dialect.jdbcUrl(config));
         if (dialect == SqlDialect.SQLITE) {
             try {
-                createPrivately(Path.of(config.path).toAbsolutePath());
+                Path db = Path.of(config.path).toAbsolutePath();
+                createPrivately(db);
+                if (Files.size(db) == 0) {
+                    createSqliteFile();
+                }
             } catch (Exception e) {
-                throw new StoreException("cannot create the directory of " + config.path + ": " + e.getMessage(), e);
+                throw new StoreException("cannot create " + config.path + ": " + e.getMessage(), e);
             }
             // SQLite has one writer at a time anyway; WAL lets readers work beside it.
             h.setMaximumPoolSize(1);
@@ -183,7 +195,8 @@ public final class SqlStore implements MailStore {
             h.setMaximumPoolSize(config.poolSize + 1);
             h.setMinimumIdle(config.poolMinIdle);
         }
-        h.setConnectionTimeout(config.connectTimeoutMs);
+        h.setConnectionTimeout(dialect == SqlDialect.SQLITE
+                ? Math.max(config.connectTimeoutMs, Limits.SQLITE_CONNECTION_WAIT_MS) : config.connectTimeoutMs);
         h.setValidationTimeout(Math.max(250, config.connectTimeoutMs / 2));
         // Start without a database: the server answers 451 until it is there (see class comment).
         h.setInitializationFailTimeout(-1);
@@ -205,10 +218,23 @@ public final class SqlStore implements MailStore {
             for (String ddl : dialect.ddl()) {
                 st.execute(ddl);
             }
+            for (String ddl : SqlDialect.API_TABLES) {
+                st.execute(ddl);
+            }
             Set<String> present = columns(c, "new_mail");
             for (String added : dialect.additions().keySet()) {
                 if (!present.contains(added)) {
                     st.execute(dialect.addColumn(added));
+                }
+            }
+            // A table lacking the seed's own columns is not repaired here; checkSchema names what it lacks.
+            Set<String> indexes = present.containsAll(List.of("to", "mail_id")) ? indexes(c) : dialect.readIndexes().keySet();
+            for (Map.Entry<String, String> index : dialect.readIndexes().entrySet()) {
+                if (!indexes.contains(index.getKey())) {
+                    if (hasRows(st)) {
+                        log.info("creating index {} in {} (once; a large table takes a while)", index.getKey(), describe());
+                    }
+                    st.execute(index.getValue());
                 }
             }
         } catch (SQLException e) {
@@ -255,6 +281,45 @@ public final class SqlStore implements MailStore {
             throw new StoreException("schema of " + describe() + " is incomplete, missing: " + String.join(", ", missing)
                     + "; run 'guerrillad init-db -c FILE' (it creates only what is missing)");
         }
+        Set<String> indexes = indexes(c);
+        for (String index : dialect.readIndexes().keySet()) {
+            if (!indexes.contains(index)) {
+                log.warn("{} lacks index {}: reading a mailbox and retention scan the whole table;"
+                        + " run 'guerrillad init-db -c FILE' to add it", describe(), index);
+            }
+        }
+    }
+
+    private static boolean hasRows(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT 1 FROM new_mail WHERE mail_id > 0 ORDER BY mail_id LIMIT 1")) {
+            return rs.next();
+        }
+    }
+
+    /**
+     * A new SQLite file is made with incremental auto-vacuum, so retention can hand freed pages back to
+     * the file system. SQLite takes that setting only before the file is first written, so before
+     * the pool's connections switch it to WAL; an existing file needs a VACUUM (purge --vacuum).
+     */
+    private void createSqliteFile() throws SQLException {
+        try (Connection c = DriverManager.getConnection(dialect.jdbcUrl(config)); Statement st = c.createStatement()) {
+            st.execute("PRAGMA auto_vacuum = INCREMENTAL");
+            st.execute("PRAGMA journal_mode = WAL");
+        }
+    }
+
+    /** Names of new_mail's indexes, lower-cased. */
+    static Set<String> indexes(Connection c) throws SQLException {
+        Set<String> names = new HashSet<>();
+        try (ResultSet rs = c.getMetaData().getIndexInfo(c.getCatalog(), c.getSchema(), "new_mail", false, true)) {
+            while (rs.next()) {
+                String name = rs.getString("INDEX_NAME");
+                if (name != null) {
+                    names.add(name.toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        return names;
     }
 
     /** The table's column names, lower-cased; throws when the table is missing. */
@@ -513,6 +578,56 @@ public final class SqlStore implements MailStore {
             bound(count, deadline);
             count.executeUpdate();
         }
+    }
+
+    /** A retention pass over this store's database; see {@link Purger}. */
+    public Purger purger(RetentionConfig policy, Clock clock, Purger.Listener listener) {
+        return new Purger(this, policy, clock, listener);
+    }
+
+    /**
+     * A connection for retention's deletes. For SQLite a separate one, never the pool's single writer
+     * connection: a commit that crosses the WAL auto-checkpoint threshold runs the (passive) checkpoint
+     * on the committing connection, seconds on a busy disk, and the group-commit writer waiting for the
+     * pool meanwhile timed out and answered 451 (bench/purge-bench.py showed it). On a connection of its
+     * own that checkpoint blocks nobody, and the purge's short transactions meet the writer only at
+     * SQLite's write lock, for milliseconds.
+     */
+    Connection writeConnection() throws SQLException, StoreException {
+        startPool();
+        if (dialect != SqlDialect.SQLITE) {
+            return pool.getConnection();
+        }
+        Connection c = sqliteConnection();
+        try (Statement st = c.createStatement()) {
+            st.execute("PRAGMA synchronous = " + config.synchronous.toUpperCase(Locale.ROOT));
+            st.execute("PRAGMA wal_autocheckpoint = " + SQLITE_WAL_AUTOCHECKPOINT_PAGES);
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /**
+     * A connection for retention's scans. For SQLite a separate one, which in WAL mode reads beside
+     * the writer without blocking it; the network databases' pool has room for it.
+     */
+    Connection readConnection() throws SQLException, StoreException {
+        startPool();
+        return dialect == SqlDialect.SQLITE ? sqliteConnection() : pool.getConnection();
+    }
+
+    /** A connection of its own to the SQLite file, waiting for another's write lock as the pool's do. */
+    private Connection sqliteConnection() throws SQLException {
+        Connection c = DriverManager.getConnection(dialect.jdbcUrl(config));
+        try (Statement st = c.createStatement()) {
+            st.execute("PRAGMA busy_timeout = " + SQLITE_BUSY_TIMEOUT_MS);
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
     }
 
     /** The largest {@code mail} value this database takes in one statement, as far as it is known. */

@@ -5,12 +5,10 @@ import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.support.Commands;
 import io.guerrilla.smtpd.support.Requirements;
 import io.guerrilla.smtpd.support.SmtpClient;
+import io.guerrilla.smtpd.support.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -53,7 +51,7 @@ class TlsReloadTest {
             c.reply();
             c.command("EHLO c.test");
             assertThat(c.command("STARTTLS")).startsWith("220 2.0.0");
-            X509Certificate served = (X509Certificate) c.startTls(trustAnything()).getPeerCertificates()[0];
+            X509Certificate served = (X509Certificate) c.startTls(TestCertificates.trustAnything()).getPeerCertificates()[0];
             return served.getSubjectX500Principal().getName();
         }
     }
@@ -63,28 +61,7 @@ class TlsReloadTest {
         c.reply();
         c.command("EHLO c.test");
         assertThat(c.command("STARTTLS")).startsWith("220 2.0.0");
-        c.startTls(trustAnything());
+        c.startTls(TestCertificates.trustAnything());
         return c;
-    }
-
-    /** The test looks at which certificate is served, not at whether it is trusted. */
-    private static SSLContext trustAnything() throws Exception {
-        X509TrustManager any = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {any}, null);
-        return ctx;
     }
 }

@@ -4,6 +4,7 @@ import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.store.SqlStore;
 import io.guerrilla.smtpd.support.ConfigFiles;
 import io.guerrilla.smtpd.support.Databases;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.PrivateService;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
@@ -64,6 +65,7 @@ class StoreCommandsTest {
         assertThat(CliTest.run("serve", "-c", cfg.toString()).code()).isEqualTo(Main.EXIT_RUNTIME);
     }
 
+    @NeedsServices
     @ParameterizedTest
     @ValueSource(strings = {"mysql", "postgres"})
     void initDbCreatesTheSchemaAndMailListReadsIt(String type, @TempDir Path dir) throws Exception {
@@ -99,6 +101,7 @@ class StoreCommandsTest {
         assertThat(show.out()).startsWith("Delivered-To: listed@example.com\r\n").contains("Subject: listed via " + type);
     }
 
+    @NeedsServices
     @ParameterizedTest
     @ValueSource(strings = {"Compressor", "Redis"})
     void mailShowOpensCompressedBodiesAndPointsAtKeyValueOnes(String where, @TempDir Path dir) throws Exception {

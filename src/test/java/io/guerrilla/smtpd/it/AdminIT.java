@@ -8,17 +8,23 @@ import io.guerrilla.smtpd.support.SmtpClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The admin listener of the packaged server, over real HTTP. */
 class AdminIT {
@@ -100,6 +106,43 @@ class AdminIT {
             }
             assertThat(value(get("http://127.0.0.1:" + admin + "/metrics").body(),
                     "guerrilla_connections_rejected_total{reason=\"max_clients\"}")).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    /**
+     * The slowloris that blinded the JDK HttpServer's single dispatcher: 100 connections each send a
+     * request line and one header and then stop. A fresh client must still get /healthz answered;
+     * the bounded wait (the request timeout) is the failure, not a measured time.
+     */
+    @Test
+    void healthzAnswersWhileAHundredClientsStallMidHeaders(@TempDir Path dir) throws Exception {
+        int port = Ports.free();
+        int admin = Ports.free();
+        Path cfg = dir.resolve("g.yaml");
+        Files.writeString(cfg, "listen_interface: 127.0.0.1:" + port + "\nallowed_hosts: [m.test]\n"
+                + "store:\n  path: data/mail.db\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
+        List<Socket> stalled = new ArrayList<>();
+        try (ServerProcess server = ServerProcess.start(dir, port, "serve", "-c", cfg.toString())) {
+            server.awaitLog("admin listening");
+            for (int i = 0; i < 100; i++) {
+                Socket s = new Socket("127.0.0.1", admin);
+                stalled.add(s);
+                s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+            }
+            for (int round = 0; round < 3; round++) {
+                HttpResponse<String> r = get("http://127.0.0.1:" + admin + "/healthz");
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo("ok\n");
+            }
+            // The stalled requests are still open (not answered, not closed): they were really stalled.
+            Socket first = stalled.get(0);
+            first.setSoTimeout(200);
+            assertThatThrownBy(() -> first.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
         }
     }
 

@@ -1,14 +1,15 @@
 package io.guerrilla.smtpd.it;
 
 import io.guerrilla.smtpd.config.StoreConfig;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.guerrilla.smtpd.support.ConfigFiles;
 import io.guerrilla.smtpd.support.Databases;
 import io.guerrilla.smtpd.support.LoadClients;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.PrivateService;
 import io.guerrilla.smtpd.support.ServerProcess;
 import io.guerrilla.smtpd.support.SmtpClient;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,6 +38,7 @@ class CrashSafetyIT {
     private static final int CLIENTS = 24;
     private static final int MAX_PER_CLIENT = 2_000;
 
+    @NeedsServices
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "mysql", "postgres", "postgres+redis"})
     void everyAcknowledgedMessageSurvivesSigkill(String variant, @TempDir Path dir) throws Exception {

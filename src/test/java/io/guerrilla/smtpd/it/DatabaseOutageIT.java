@@ -6,6 +6,7 @@ import io.guerrilla.smtpd.support.Commands;
 import io.guerrilla.smtpd.support.ConfigFiles;
 import io.guerrilla.smtpd.support.Databases;
 import io.guerrilla.smtpd.support.LoadClients;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.PrivateService;
 import io.guerrilla.smtpd.support.ServerProcess;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * without a row, never a 451 with one), and afterwards the server stores again by itself. Runs a
  * private mariadbd on its own port and data directory, so stopping it disturbs no other test.
  */
+@NeedsServices
 class DatabaseOutageIT {
     private static final int CLIENTS = 8;
 

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -66,8 +67,7 @@ class MessageBodyTest {
      * writer has caught up, and the file then holds every byte in order.
      */
     @Test
-    void spillWritesRunOnTheWriterWhileTheAppenderIsToldToPause() throws Exception {
-        Path dir = Files.createTempDirectory("spill");
+    void spillWritesRunOnTheWriterWhileTheAppenderIsToldToPause(@TempDir Path dir) throws Exception {
         ExecutorService writer = Executors.newSingleThreadExecutor();
         CountDownLatch held = new CountDownLatch(1);
         writer.execute(() -> {
@@ -116,8 +116,8 @@ class MessageBodyTest {
     }
 
     @Test
-    void aSpillFileThatCannotBeCreatedFailsTheReadNotTheAppends() throws Exception {
-        Path missing = Files.createTempDirectory("spill").resolve("no-such-directory");
+    void aSpillFileThatCannotBeCreatedFailsTheReadNotTheAppends(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("no-such-directory");
         ExecutorService writer = Executors.newSingleThreadExecutor();
         try {
             MessageBody body = new MessageBody(ByteBufAllocator.DEFAULT, Long.MAX_VALUE, 4096, missing, writer, MemoryBudget.UNBOUNDED);

@@ -3,6 +3,7 @@ package io.guerrilla.smtpd.mail;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -44,8 +45,7 @@ class SpilledBodyTest {
     }
 
     @Test
-    void largeBodyIsStoredExactlyAndLeavesNoFile() throws Exception {
-        Path spill = Files.createTempDirectory("spill");
+    void largeBodyIsStoredExactlyAndLeavesNoFile(@TempDir Path spill) throws Exception {
         try (TestServer server = TestServer.start(cfg -> {
             cfg.spillThreshold = 4096;
             cfg.spillDirectory = spill.toString();
@@ -76,8 +76,7 @@ class SpilledBodyTest {
     }
 
     @Test
-    void smallBodyBelowThresholdIsStoredExactly() throws Exception {
-        Path spill = Files.createTempDirectory("spill");
+    void smallBodyBelowThresholdIsStoredExactly(@TempDir Path spill) throws Exception {
         try (TestServer server = TestServer.start(cfg -> cfg.spillDirectory = spill.toString())) {
             byte[][] m = message(50);
             try (SmtpClient c = new SmtpClient(server.port())) {
@@ -91,8 +90,8 @@ class SpilledBodyTest {
     }
 
     @Test
-    void spillFileThatCannotBeWrittenAnswers451AndKeepsTheSessionInSync() throws Exception {
-        Path spill = Files.createTempDirectory("spill");
+    void spillFileThatCannotBeWrittenAnswers451AndKeepsTheSessionInSync(@TempDir Path dir) throws Exception {
+        Path spill = Files.createDirectory(dir.resolve("spill"));
         try (TestServer server = TestServer.start(cfg -> {
             cfg.spillThreshold = 1024;
             cfg.spillDirectory = spill.toString();

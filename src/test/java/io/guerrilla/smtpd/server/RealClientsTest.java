@@ -6,6 +6,7 @@ import io.guerrilla.smtpd.support.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,9 +38,9 @@ class RealClientsTest {
     }
 
     @Test
-    void pythonSmtplib() throws Exception {
+    void pythonSmtplib(@TempDir Path dir) throws Exception {
         String python = Requirements.tool("python3");
-        Path script = Files.createTempFile("send", ".py");
+        Path script = dir.resolve("send.py");
         Files.writeString(script, """
                 import smtplib, sys
                 from email.message import EmailMessage

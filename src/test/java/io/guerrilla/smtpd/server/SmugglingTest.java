@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (SmtpFramerTest) checks the same sequences byte by byte.
  */
 class SmugglingTest {
-    /** Every sequence named in the issue, as (label, bytes). */
+    /** The end-of-data look-alikes of the SMTP smuggling reports (CVE-2023-51764/5/6), as (label, bytes). */
     private static final List<String[]> SEQUENCES = List.of(
             new String[] {"LF.LF", "\n.\n"},
             new String[] {"CR.CR", "\r.\r"},

@@ -1,26 +1,24 @@
 package io.guerrilla.smtpd.server;
 
 import io.guerrilla.smtpd.config.GuerrillaConfig;
-import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
-import io.guerrilla.smtpd.pipeline.Delivery;
-import io.guerrilla.smtpd.smtp.MailAddress;
+import io.guerrilla.smtpd.server.EmbeddedSessions.ReadingDelivery;
 import io.guerrilla.smtpd.smtp.StorageSpace;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Queue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
+import static io.guerrilla.smtpd.server.EmbeddedSessions.ascii;
+import static io.guerrilla.smtpd.server.EmbeddedSessions.replies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -49,58 +47,13 @@ class SpillBackpressureTest {
         }
     }
 
-    /** Stores nothing: it reads the body back (as a store would) and completes. */
-    private static final class ReadingDelivery implements Delivery {
-        byte[] received;
-
-        @Override
-        public boolean validatesRecipients() {
-            return false;
-        }
-
-        @Override
-        public CompletableFuture<Boolean> validateRecipient(MailAddress rcpt) {
-            return CompletableFuture.completedFuture(true);
-        }
-
-        @Override
-        public CompletableFuture<Void> save(Envelope env) {
-            try (InputStream in = env.body().openStream()) {
-                received = in.readAllBytes();
-                return CompletableFuture.completedFuture(null);
-            } catch (Exception e) {
-                return CompletableFuture.failedFuture(e);
-            } finally {
-                env.body().release();
-            }
-        }
-
-        @Override
-        public boolean isHealthy() {
-            return true;
-        }
-    }
-
-    private static ByteBuf ascii(String s) {
-        return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
-    }
-
-    private static String replies(EmbeddedChannel ch) {
-        StringBuilder b = new StringBuilder();
-        for (ByteBuf out; (out = ch.readOutbound()) != null; ) {
-            b.append(out.toString(StandardCharsets.US_ASCII));
-            out.release();
-        }
-        return b.toString();
-    }
-
     @Test
-    void readingStopsWhileSpillWritesAreBehindAndResumesWhenTheyCatchUp() throws Exception {
-        ListenerSettings settings = settings();
+    void readingStopsWhileSpillWritesAreBehindAndResumesWhenTheyCatchUp(@TempDir Path spill) throws Exception {
+        ListenerSettings settings = settings(spill);
         HeldExecutor disk = new HeldExecutor();
         ReadingDelivery delivery = new ReadingDelivery();
         EmbeddedChannel ch = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, MemoryBudget.UNBOUNDED,
+                new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, MemoryBudget.UNBOUNDED,
                 StorageSpace.UNLIMITED));
         assertThat(replies(ch)).startsWith("220 ");
         ch.writeInbound(ascii("EHLO client.test\r\nMAIL FROM:<s@remote.test>\r\nRCPT TO:<a@example.com>\r\nDATA\r\n"));
@@ -142,26 +95,26 @@ class SpillBackpressureTest {
         return accepted;
     }
 
-    private static ListenerSettings settings() throws Exception {
+    private static ListenerSettings settings(Path spill) {
         GuerrillaConfig c = new GuerrillaConfig();
         c.allowedHosts = List.of("example.com");
         c.spillThreshold = 4096;
-        c.spillDirectory = Files.createTempDirectory("spill").toString();
+        c.spillDirectory = spill.toString();
         assertThat(c.validate()).isEmpty();
         return ListenerSettings.from(c);
     }
 
     @Test
-    void aSpentMemoryBudgetPausesReadingAndRefusesNewMessagesUntilMemoryIsBack() throws Exception {
-        ListenerSettings settings = settings();
+    void aSpentMemoryBudgetPausesReadingAndRefusesNewMessagesUntilMemoryIsBack(@TempDir Path spill) throws Exception {
+        ListenerSettings settings = settings(spill);
         HeldExecutor disk = new HeldExecutor();
         MemoryBudget memory = new MemoryBudget(256 * 1024);
         ReadingDelivery delivery = new ReadingDelivery();
         EmbeddedChannel sender = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory,
+                new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory,
                 StorageSpace.UNLIMITED));
         EmbeddedChannel late = new EmbeddedChannel(new SmtpSessionHandler(settings, delivery,
-                new ClientLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory,
+                new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, disk, memory,
                 StorageSpace.UNLIMITED));
         replies(sender);
         replies(late);

@@ -7,6 +7,7 @@ import io.guerrilla.smtpd.support.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,9 +68,9 @@ class TlsClientsTest {
     }
 
     @Test
-    void pythonSmtplibStartTlsAndSmtpSsl() throws Exception {
+    void pythonSmtplibStartTlsAndSmtpSsl(@TempDir Path dir) throws Exception {
         String python = Requirements.tool("python3");
-        Path script = Files.createTempFile("tls", ".py");
+        Path script = dir.resolve("tls.py");
         Files.writeString(script, """
                 import smtplib, ssl, sys
                 ctx = ssl.create_default_context(cafile=sys.argv[1])

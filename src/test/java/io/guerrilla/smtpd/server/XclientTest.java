@@ -1,5 +1,8 @@
 package io.guerrilla.smtpd.server;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -7,6 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -47,6 +51,37 @@ class XclientTest {
         assertThat(row.get("ip_addr")).isEqualTo("203.0.113.9");
         assertThat(new String((byte[]) row.get("mail"), StandardCharsets.UTF_8))
                 .contains("Received: from relay.example.net ([203.0.113.9])\r\n\tby mx.test.local with ESMTP id");
+    }
+
+    @Test
+    void messageLinesLogTheStoredAddressConnectionLinesThePeer() throws Exception {
+        Logger handlerLog = (Logger) LoggerFactory.getLogger(SmtpSessionHandler.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        handlerLog.addAppender(lines);
+        try {
+            try (SmtpClient c = new SmtpClient(trusting.port())) {
+                c.reply();
+                c.command("EHLO filter.local");
+                c.command("XCLIENT ADDR=203.0.113.7");
+                c.command("EHLO filter.local");
+                c.transaction("x@client.test", "xclient@example.com", "xclient-logged");
+            }
+            assertThat(trusting.onlyRowWithSubject("xclient-logged").get("ip_addr")).isEqualTo("203.0.113.7");
+            List<ILoggingEvent> events;
+            synchronized (lines) {
+                events = List.copyOf(lines.list);
+            }
+            assertThat(clientOf(events, "message stored")).isEqualTo("203.0.113.7");
+            assertThat(clientOf(events, "connection opened")).isEqualTo("127.0.0.1");
+        } finally {
+            handlerLog.detachAppender(lines);
+        }
+    }
+
+    private static Object clientOf(List<ILoggingEvent> events, String message) {
+        ILoggingEvent line = events.stream().filter(e -> e.getMessage().equals(message)).findFirst().orElseThrow();
+        return line.getKeyValuePairs().stream().filter(kv -> kv.key.equals("client")).findFirst().orElseThrow().value;
     }
 
     @Test

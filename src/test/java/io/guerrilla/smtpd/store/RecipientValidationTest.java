@@ -2,6 +2,7 @@ package io.guerrilla.smtpd.store;
 
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.support.Databases;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,6 +37,7 @@ class RecipientValidationTest {
         return store;
     }
 
+    @NeedsServices
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "mysql", "postgres"})
     void knownRecipientsAcceptedUnknownRejected(String type) throws Exception {
@@ -65,6 +67,7 @@ class RecipientValidationTest {
         }
     }
 
+    @NeedsServices
     @ParameterizedTest
     @ValueSource(strings = {"mysql", "postgres"})
     void slowCheckAnswers451(String type) throws Exception {

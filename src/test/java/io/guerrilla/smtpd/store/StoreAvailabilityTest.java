@@ -4,6 +4,7 @@ import io.guerrilla.smtpd.app.Daemon;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.support.Databases;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.PrivateService;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
@@ -59,6 +60,7 @@ class StoreAvailabilityTest {
         }
     }
 
+    @NeedsServices
     @Test
     void incompleteMariadbSchemaStopsTheStartNamingWhatIsMissing() throws Exception {
         StoreConfig store = Databases.config("mysql");
@@ -102,6 +104,7 @@ class StoreAvailabilityTest {
         }
     }
 
+    @NeedsServices
     @Test
     void databaseDownAtStartIsCheckedWhenItComesUpAndInitDbUpgradesTheSeedTable(@TempDir Path dir) throws Exception {
         try (PrivateService mariadb = PrivateService.mariadb(dir)) {
@@ -151,6 +154,7 @@ class StoreAvailabilityTest {
         }
     }
 
+    @NeedsServices
     @Test
     void redisOutageAnswers451WithoutRowsAndRecovers(@TempDir Path dir) throws Exception {
         try (PrivateService redis = PrivateService.redis(dir)) {
@@ -183,6 +187,7 @@ class StoreAvailabilityTest {
         }
     }
 
+    @NeedsServices
     @Test
     void memcachedOutageAnswers451WithoutRowsAndRecovers(@TempDir Path dir) throws Exception {
         try (PrivateService memcached = PrivateService.memcached(dir)) {

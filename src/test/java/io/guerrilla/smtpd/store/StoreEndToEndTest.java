@@ -2,6 +2,7 @@ package io.guerrilla.smtpd.store;
 
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.support.Databases;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
 import io.lettuce.core.RedisClient;
@@ -42,6 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every place a body can live (in the row raw, zlib or gzip; in Redis; in Memcached), with every column
  * of both rows checked and the body read back from where the row says it is.
  */
+@NeedsServices
 class StoreEndToEndTest {
 
     static Stream<Arguments> storesAndBodies() {

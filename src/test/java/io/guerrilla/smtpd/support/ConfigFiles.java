@@ -24,6 +24,10 @@ public final class ConfigFiles {
               database: %s
               pool_size: %d
               save_process: "%s"
+            # Tests count what they stored: retention must not delete any of it.
+            retention:
+              max_age: "0"
+              max_per_mailbox: 0
             """.formatted(port, s.type, s.path, s.host, s.port, s.user, s.password, s.database, s.poolSize, s.saveProcess);
     }
 }

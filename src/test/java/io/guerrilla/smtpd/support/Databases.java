@@ -7,6 +7,7 @@ import io.guerrilla.smtpd.store.SqlStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -58,6 +59,31 @@ public final class Databases {
         try (SqlStore store = new SqlStore(c)) {
             store.createSchema();
         }
+    }
+
+    /**
+     * A store config for a database of the test's own, {@code guerrilla_test_<suffix>} (the test user may
+     * create those), dropped and created empty with the schema: for tests that delete rows, which must
+     * never reach the rows of tests running beside them in guerrilla_test. SQLite: a file in {@code dir}.
+     */
+    public static StoreConfig privateDatabase(String type, String suffix, Path dir) throws Exception {
+        StoreConfig c = config(type);
+        if ("sqlite".equals(c.kind())) {
+            c.path = dir.resolve(suffix + ".db").toString();
+            try (SqlStore store = new SqlStore(c)) {
+                store.createSchema();
+            }
+            return c;
+        }
+        require(c.kind(), "mysql".equals(c.kind()) ? 3306 : 5432);
+        String name = NAME + "_" + suffix;
+        try (Connection conn = connect(c); Statement st = conn.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + name);
+            st.execute("CREATE DATABASE " + name);
+        }
+        c.database = name;
+        requireWithSchema(c);
+        return c;
     }
 
     /** Skips (fails under CI) unless something listens on 127.0.0.1:port. */

@@ -37,13 +37,34 @@ public final class ServerProcess implements AutoCloseable {
         return repo().resolve("bin/guerrillad");
     }
 
-    /** Starts {@code guerrillad ARGS} in workDir and waits until {@code port} accepts connections. */
+    /**
+     * Starts {@code guerrillad ARGS} in workDir and waits until {@code port} accepts connections. A
+     * {@code serve} runs without the HTTP reading listener ({@code --no-http}): its default port is
+     * fixed, and tests run in parallel must never bind a fixed port.
+     */
     public static ServerProcess start(Path workDir, int port, String... args) throws Exception {
-        return start(workDir, port, Map.of(), args);
+        List<String> withoutHttp = new ArrayList<>(List.of(args));
+        if (!withoutHttp.isEmpty() && withoutHttp.get(0).equals("serve")) {
+            withoutHttp.add(1, "--no-http");
+        }
+        return launch(workDir, port, Map.of(), withoutHttp);
     }
 
     /** As {@link #start(Path, int, String...)}, with extra environment (e.g. JAVA_OPTS for a small heap). */
     public static ServerProcess start(Path workDir, int port, Map<String, String> env, String... args) throws Exception {
+        List<String> withoutHttp = new ArrayList<>(List.of(args));
+        if (!withoutHttp.isEmpty() && withoutHttp.get(0).equals("serve")) {
+            withoutHttp.add(1, "--no-http");
+        }
+        return launch(workDir, port, env, withoutHttp);
+    }
+
+    /** As {@link #start}, with the HTTP listener as the config says: the config must give it a free port. */
+    public static ServerProcess startWithHttp(Path workDir, int port, String... args) throws Exception {
+        return launch(workDir, port, Map.of(), List.of(args));
+    }
+
+    private static ServerProcess launch(Path workDir, int port, Map<String, String> env, List<String> args) throws Exception {
         List<String> cmd = new ArrayList<>();
         // As an operator's shell or service manager starts it: a runner that started the build in the
         // background (SIGINT and SIGQUIT ignored, as in any non-interactive shell's background job)
@@ -51,7 +72,7 @@ public final class ServerProcess implements AutoCloseable {
         cmd.addAll(List.of("env", "--default-signal=INT,QUIT,TERM,HUP"));
         env.forEach((k, v) -> cmd.add(k + "=" + v));
         cmd.add(launcher().toString());
-        cmd.addAll(List.of(args));
+        cmd.addAll(args);
         Path log = workDir.resolve("server.log");
         Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();

@@ -3,12 +3,15 @@ package io.guerrilla.smtpd.support;
 import io.guerrilla.smtpd.config.TlsConfig;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.List;
 
 /**
@@ -25,6 +28,10 @@ public final class TestCertificates {
         if (dir == null) {
             String openssl = Requirements.tool("openssl");
             Path d = Files.createTempDirectory("guerrilla-tls");
+            // Kept for the whole JVM (every TLS test shares it); deleted at exit, files before the directory.
+            d.toFile().deleteOnExit();
+            d.resolve("key.pem").toFile().deleteOnExit();
+            d.resolve("cert.pem").toFile().deleteOnExit();
             Commands.run(List.of(openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                     "-nodes", "-keyout", d.resolve("key.pem").toString(), "-out", d.resolve("cert.pem").toString(),
                     "-days", "2", "-subj", "/CN=mx.test.local", "-addext", "subjectAltName=DNS:mx.test.local,IP:127.0.0.1"));
@@ -62,6 +69,27 @@ public final class TestCertificates {
         tmf.init(trust);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    /** For tests that look at which certificate is served, not at whether it is trusted. */
+    public static SSLContext trustAnything() throws Exception {
+        X509TrustManager any = new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {any}, null);
         return ctx;
     }
 }

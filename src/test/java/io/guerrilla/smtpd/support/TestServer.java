@@ -4,6 +4,8 @@ import io.guerrilla.smtpd.app.Daemon;
 import io.guerrilla.smtpd.config.ConfigLoader;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,11 +14,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /** A real server on a free loopback port, storing into a fresh SQLite file unless the test configures another store. */
 public final class TestServer implements AutoCloseable {
@@ -44,6 +48,9 @@ public final class TestServer implements AutoCloseable {
         c.allowedHosts = List.of("localhost", "example.com", "*.example.org");
         c.store.path = dir.resolve("guerrilla.db").toString();
         c.logLevel = "warn";
+        // Tests count what they stored: retention stays off unless a test turns it on.
+        c.retention.maxAge = "0";
+        c.retention.maxPerMailbox = 0;
         customise.accept(c);
         ConfigLoader.check(c, "test");
         return new TestServer(c, dir);
@@ -116,8 +123,19 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /** Stops the server and deletes its directory (the SQLite file and anything a test put beside it). */
     @Override
     public void close() {
         daemon.close();
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
     }
 }

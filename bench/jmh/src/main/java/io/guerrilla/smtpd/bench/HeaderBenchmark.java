@@ -1,7 +1,7 @@
 package io.guerrilla.smtpd.bench;
 
-import io.guerrilla.smtpd.mail.HeaderExtractor;
-import io.guerrilla.smtpd.mail.MessageHeaders;
+import io.guerrilla.smtpd.mail.MimeHeaderReader;
+import io.guerrilla.smtpd.mail.ParsedHeaders;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
@@ -26,7 +26,7 @@ public class HeaderBenchmark {
     }
 
     @Benchmark
-    public MessageHeaders extract() {
-        return HeaderExtractor.extract(new ByteArrayInputStream(message));
+    public ParsedHeaders extract() {
+        return MimeHeaderReader.extract(new ByteArrayInputStream(message));
     }
 }

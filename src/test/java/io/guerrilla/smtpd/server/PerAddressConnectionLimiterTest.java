@@ -6,12 +6,12 @@ import java.net.InetAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static io.guerrilla.smtpd.server.ClientLimiter.Verdict.ADMITTED;
-import static io.guerrilla.smtpd.server.ClientLimiter.Verdict.TOO_FAST;
-import static io.guerrilla.smtpd.server.ClientLimiter.Verdict.TOO_MANY_CONNECTIONS;
+import static io.guerrilla.smtpd.server.PerAddressConnectionLimiter.Verdict.ADMITTED;
+import static io.guerrilla.smtpd.server.PerAddressConnectionLimiter.Verdict.TOO_FAST;
+import static io.guerrilla.smtpd.server.PerAddressConnectionLimiter.Verdict.TOO_MANY_CONNECTIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-class ClientLimiterTest {
+class PerAddressConnectionLimiterTest {
     private final AtomicLong now = new AtomicLong(1_000);
 
     private static InetAddress ip(String s) throws Exception {
@@ -20,7 +20,7 @@ class ClientLimiterTest {
 
     @Test
     void capsOpenConnectionsPerAddress() throws Exception {
-        ClientLimiter l = new ClientLimiter(2, 0, now::get);
+        PerAddressConnectionLimiter l = new PerAddressConnectionLimiter(2, 0, now::get);
         InetAddress a = ip("192.0.2.1");
         assertThat(l.acquire(a)).isEqualTo(ADMITTED);
         assertThat(l.acquire(a)).isEqualTo(ADMITTED);
@@ -33,7 +33,7 @@ class ClientLimiterTest {
 
     @Test
     void idleAddressesAreForgotten() throws Exception {
-        ClientLimiter l = new ClientLimiter(2, 0, now::get);
+        PerAddressConnectionLimiter l = new PerAddressConnectionLimiter(2, 0, now::get);
         for (int i = 0; i < 1000; i++) {
             InetAddress a = ip("10.0." + (i / 256) + "." + (i % 256));
             assertThat(l.acquire(a)).isEqualTo(ADMITTED);
@@ -44,7 +44,7 @@ class ClientLimiterTest {
 
     @Test
     void rateWindowOfAMinute() throws Exception {
-        ClientLimiter l = new ClientLimiter(0, 3, now::get);
+        PerAddressConnectionLimiter l = new PerAddressConnectionLimiter(0, 3, now::get);
         InetAddress a = ip("2001:db8::1");
         for (int i = 0; i < 3; i++) {
             assertThat(l.acquire(a)).isEqualTo(ADMITTED);
@@ -59,7 +59,7 @@ class ClientLimiterTest {
 
     @Test
     void rateEntriesAreSweptAfterTheirWindow() throws Exception {
-        ClientLimiter l = new ClientLimiter(0, 10, now::get);
+        PerAddressConnectionLimiter l = new PerAddressConnectionLimiter(0, 10, now::get);
         for (int i = 0; i < 100; i++) {
             InetAddress a = ip("198.51.100." + i);
             l.acquire(a);
@@ -73,7 +73,7 @@ class ClientLimiterTest {
 
     @Test
     void zeroMeansNoLimit() throws Exception {
-        ClientLimiter l = new ClientLimiter(0, 0, now::get);
+        PerAddressConnectionLimiter l = new PerAddressConnectionLimiter(0, 0, now::get);
         InetAddress a = ip("192.0.2.7");
         for (int i = 0; i < 10_000; i++) {
             assertThat(l.acquire(a)).isEqualTo(ADMITTED);

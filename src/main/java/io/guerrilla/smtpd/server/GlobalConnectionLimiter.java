@@ -16,12 +16,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sender retries later (go-guerrilla instead stops accepting, which stalls everyone).
  */
 @ChannelHandler.Sharable
-public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
+public final class GlobalConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final AtomicInteger open = new AtomicInteger();
     private final ServerMetrics metrics;
     private volatile int maxClients;
 
-    public ConnectionLimiter(int maxClients, ServerMetrics metrics) {
+    public GlobalConnectionLimiter(int maxClients, ServerMetrics metrics) {
         this.maxClients = maxClients;
         this.metrics = metrics;
     }

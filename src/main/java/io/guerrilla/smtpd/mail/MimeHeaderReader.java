@@ -1,16 +1,5 @@
 package io.guerrilla.smtpd.mail;
 
-import java.io.FilterInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import java.util.Objects;
-
 import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.DecoderUtil;
@@ -27,8 +16,19 @@ import org.apache.james.mime4j.util.ByteArrayBuffer;
 import org.apache.james.mime4j.util.ByteSequence;
 import org.apache.james.mime4j.util.MimeUtil;
 
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Objects;
+
 /**
- * Extracts {@link MessageHeaders} from the top-level header section of a raw message.
+ * Extracts {@link ParsedHeaders} from the top-level header section of a raw message.
  *
  * <p>Only the header section is parsed: parsing stops at the first empty line, or after
  * {@link #DEFAULT_MAX_HEADER_BYTES}, whichever comes first; fields seen up to that point
@@ -46,7 +46,7 @@ import org.apache.james.mime4j.util.MimeUtil;
  * tell: it will flag a multipart/mixed message that carries only inline text, and miss
  * an attachment nested inside multipart/alternative or multipart/related.
  */
-public final class HeaderExtractor {
+public final class MimeHeaderReader {
 
     // The header section is parsed in memory, so a client must not make us parse megabytes of headers.
     public static final int DEFAULT_MAX_HEADER_BYTES = 256 * 1024;
@@ -56,9 +56,11 @@ public final class HeaderExtractor {
 
     private static final String DEFAULT_CONTENT_TYPE = "text/plain";
 
-    // The byte cap above already bounds memory; Mime4j's own limits would only make it
-    // throw away the rest of a header section that fits under the cap.
-    private static final MimeConfig CONFIG = MimeConfig.custom()
+    /**
+     * Lenient, without Mime4j's own limits: callers bound what they feed it (the byte cap above here,
+     * the stored message's size when mail is read), and a limit tripping would only throw away the rest.
+     */
+    public static final MimeConfig LENIENT = MimeConfig.custom()
             .setStrictParsing(false)
             .setMaxLineLen(-1)
             .setMaxHeaderCount(-1)
@@ -66,7 +68,7 @@ public final class HeaderExtractor {
             .setMaxContentLen(-1)
             .build();
 
-    private HeaderExtractor() {
+    private MimeHeaderReader() {
     }
 
     /**
@@ -77,7 +79,7 @@ public final class HeaderExtractor {
      *
      * @throws UncheckedIOException if reading the stream fails (malformed content does not throw)
      */
-    public static MessageHeaders extract(InputStream message) {
+    public static ParsedHeaders extract(InputStream message) {
         try {
             return parse(new CappedInputStream(message, DEFAULT_MAX_HEADER_BYTES));
         } catch (IOException e) {
@@ -85,7 +87,7 @@ public final class HeaderExtractor {
         }
     }
 
-    private static MessageHeaders parse(InputStream in) throws IOException {
+    private static ParsedHeaders parse(InputStream in) throws IOException {
         RawField from = null;
         RawField subject = null;
         RawField contentType = null;
@@ -95,7 +97,7 @@ public final class HeaderExtractor {
         RawField sender = null;
         RawField returnPath = null;
 
-        MimeTokenStream stream = new MimeTokenStream(CONFIG);
+        MimeTokenStream stream = new MimeTokenStream(LENIENT);
         stream.parse(in);
         try {
             for (EntityState state = stream.next();
@@ -139,7 +141,7 @@ public final class HeaderExtractor {
                 || (disposition != null && "attachment".equalsIgnoreCase(
                         trimToEmpty(RawFieldParser.DEFAULT.parseRawBody(disposition).getValue())));
 
-        return new MessageHeaders(
+        return new ParsedHeaders(
                 address(from, false),
                 subject == null ? "" : subject(subject),
                 charset,
@@ -173,10 +175,23 @@ public final class HeaderExtractor {
     }
 
     private static String subject(RawField field) {
+        return cap(displayValue(field));
+    }
+
+    /**
+     * A field's value as people read it, at any length: unfolded, raw 8-bit bytes decoded by the
+     * UTF-8-else-Latin-1 rule, RFC 2047 encoded words decoded, control characters other than TAB dropped.
+     */
+    public static String displayValue(RawField field) {
         // Unfold first so that encoded words split across folded lines are adjacent,
         // which lets DecoderUtil drop the whitespace between them as RFC 2047 requires.
         String unfolded = MimeUtil.unfold(rawValue(field));
-        return cap(clean(DecoderUtil.decodeEncodedWords(unfolded, DecodeMonitor.SILENT)));
+        return clean(DecoderUtil.decodeEncodedWords(unfolded, DecodeMonitor.SILENT));
+    }
+
+    /** Text that names no charset (or an unknown one): UTF-8 when it is valid UTF-8, otherwise ISO-8859-1. */
+    public static String decodeUnlabelled(byte[] bytes) {
+        return decode(bytes, 0, bytes.length);
     }
 
     /**
@@ -286,14 +301,7 @@ public final class HeaderExtractor {
     }
 
     private static String cap(String s) {
-        if (s.length() <= MAX_VALUE_CHARS) {
-            return s;
-        }
-        int end = MAX_VALUE_CHARS;
-        if (Character.isHighSurrogate(s.charAt(end - 1))) {
-            end--;
-        }
-        return s.substring(0, end);
+        return TextLimits.cap(s, MAX_VALUE_CHARS);
     }
 
     /** Ends the stream after {@code remaining} bytes, where LimitedInputStream would throw. */

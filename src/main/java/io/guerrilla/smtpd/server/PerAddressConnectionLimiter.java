@@ -8,14 +8,15 @@ import java.util.function.LongSupplier;
 
 /**
  * Per-client-address accounting for one listener: connections open at once and new connections per
- * minute (as Postfix's anvil). Keyed by the address the session believes is the client's, so it is
- * asked by the session, not by the accept loop; a session whose address changes (a trusted proxy
- * naming the real client) releases the old one and acquires the new one.
+ * minute (as Postfix's anvil). Keyed by the connection's client address, which is the one a trusted
+ * proxy's PROXY header named when there is one: that header is read before the session starts, so
+ * the session asks once, when it opens, not the accept loop. XCLIENT does not re-key it: the limits
+ * count connections, and the connection is the XCLIENT sender's.
  *
  * <p>Thread-safe: sessions on every event loop share it. Memory is one small entry per address with
  * a connection open or a rate window still running; idle entries are swept once a minute.
  */
-public final class ClientLimiter {
+public final class PerAddressConnectionLimiter {
     /** What {@link #acquire} decided. */
     public enum Verdict { ADMITTED, TOO_MANY_CONNECTIONS, TOO_FAST }
 
@@ -45,11 +46,11 @@ public final class ClientLimiter {
      * @param maxConnectionsPerIp  connections open at once per address; 0 = no cap
      * @param connectionsPerMinute new connections per address per minute; 0 = no cap
      */
-    public ClientLimiter(int maxConnectionsPerIp, int connectionsPerMinute) {
+    public PerAddressConnectionLimiter(int maxConnectionsPerIp, int connectionsPerMinute) {
         this(maxConnectionsPerIp, connectionsPerMinute, System::nanoTime);
     }
 
-    ClientLimiter(int maxConnectionsPerIp, int connectionsPerMinute, LongSupplier nanoClock) {
+    PerAddressConnectionLimiter(int maxConnectionsPerIp, int connectionsPerMinute, LongSupplier nanoClock) {
         this.nanoClock = nanoClock;
         this.lastSweep = new AtomicLong(nanoClock.getAsLong());
         limits(maxConnectionsPerIp, connectionsPerMinute);

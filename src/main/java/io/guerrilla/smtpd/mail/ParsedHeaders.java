@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * Values taken from a message's top-level header section for its storage row.
  * Every string is non-null: an absent header is {@code ""}, so storage code never
- * has to distinguish null from empty. See {@link HeaderExtractor} for how each
+ * has to distinguish null from empty. See {@link MimeHeaderReader} for how each
  * value is derived.
  *
  * @param from          first mailbox of From as {@code local@domain}, or the raw value if unparsable
@@ -18,7 +18,7 @@ import java.util.Objects;
  * @param sender        mailbox of Sender as {@code local@domain}
  * @param returnPath    Return-Path address without angle brackets
  */
-public record MessageHeaders(
+public record ParsedHeaders(
         String from,
         String subject,
         String charset,
@@ -33,10 +33,10 @@ public record MessageHeaders(
      * What a message without any header yields: RFC 2045 section 5.2 makes its type
      * text/plain. The charset stays "" because the message did not declare one.
      */
-    public static final MessageHeaders EMPTY =
-            new MessageHeaders("", "", "", "text/plain", false, "", "", "", "");
+    public static final ParsedHeaders EMPTY =
+            new ParsedHeaders("", "", "", "text/plain", false, "", "", "", "");
 
-    public MessageHeaders {
+    public ParsedHeaders {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(charset, "charset");

@@ -1,7 +1,6 @@
 package io.guerrilla.smtpd.mail;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
+import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -11,16 +10,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Random;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
-class HeaderExtractorTest {
+class MimeHeaderReaderTest {
 
-    private static MessageHeaders extract(String message) {
+    private static ParsedHeaders extract(String message) {
         return extract(message.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static MessageHeaders extract(byte[] message) {
-        return HeaderExtractor.extract(new ByteArrayInputStream(message));
+    private static ParsedHeaders extract(byte[] message) {
+        return MimeHeaderReader.extract(new ByteArrayInputStream(message));
     }
 
     private static String crlf(String... lines) {
@@ -29,7 +29,7 @@ class HeaderExtractorTest {
 
     @Test
     void plainMessage() {
-        MessageHeaders h = extract(crlf(
+        ParsedHeaders h = extract(crlf(
                 "Return-Path: <bounce@example.org>",
                 "From: alice@example.com",
                 "To: bob@example.net",
@@ -40,7 +40,7 @@ class HeaderExtractorTest {
                 "Body text.",
                 ""));
 
-        assertThat(h).isEqualTo(new MessageHeaders(
+        assertThat(h).isEqualTo(new ParsedHeaders(
                 "alice@example.com", "Hello there", "us-ascii", "text/plain", false,
                 "1234.abcd@example.com", "", "", "bounce@example.org"));
     }
@@ -102,7 +102,7 @@ class HeaderExtractorTest {
     @Test
     void subjectSplitOverTwoFoldedEncodedWords() {
         // RFC 2047 6.2: whitespace between adjacent encoded words is not displayed.
-        MessageHeaders h = extract(crlf(
+        ParsedHeaders h = extract(crlf(
                 "Subject: =?UTF-8?B?R3LDvMOfZSA=?=",
                 " =?UTF-8?Q?aus_K=C3=B6ln?=",
                 "", ""));
@@ -122,7 +122,7 @@ class HeaderExtractorTest {
 
     @Test
     void foldedSubject() {
-        MessageHeaders h = extract(crlf("Subject: a long", " subject that", "\tis folded", "", ""));
+        ParsedHeaders h = extract(crlf("Subject: a long", " subject that", "\tis folded", "", ""));
         assertThat(h.subject()).isEqualTo("a long subject that\tis folded");
     }
 
@@ -145,28 +145,28 @@ class HeaderExtractorTest {
 
     @Test
     void missingHeadersGiveEmptyStringsAndTextPlain() {
-        MessageHeaders h = extract(crlf("X-Other: 1", "", "body"));
-        assertThat(h).isEqualTo(MessageHeaders.EMPTY);
+        ParsedHeaders h = extract(crlf("X-Other: 1", "", "body"));
+        assertThat(h).isEqualTo(ParsedHeaders.EMPTY);
         assertThat(h.contentType()).isEqualTo("text/plain");
         assertThat(h.charset()).isEmpty();
     }
 
     @Test
     void emptyInputGivesEmpty() {
-        assertThat(extract(new byte[0])).isEqualTo(MessageHeaders.EMPTY);
-        assertThat(extract("\r\nSubject: body only\r\n")).isEqualTo(MessageHeaders.EMPTY);
+        assertThat(extract(new byte[0])).isEqualTo(ParsedHeaders.EMPTY);
+        assertThat(extract("\r\nSubject: body only\r\n")).isEqualTo(ParsedHeaders.EMPTY);
     }
 
     @Test
     void contentTypeWithQuotedUpperCaseCharset() {
-        MessageHeaders h = extract(crlf("Content-Type: Text/HTML; format=flowed; CHARSET=\"UTF-8\"", "", ""));
+        ParsedHeaders h = extract(crlf("Content-Type: Text/HTML; format=flowed; CHARSET=\"UTF-8\"", "", ""));
         assertThat(h.contentType()).isEqualTo("text/html");
         assertThat(h.charset()).isEqualTo("utf-8");
     }
 
     @Test
     void contentTypeWithoutCharsetDoesNotInventOne() {
-        MessageHeaders h = extract(crlf("Content-Type: text/plain", "", ""));
+        ParsedHeaders h = extract(crlf("Content-Type: text/plain", "", ""));
         assertThat(h.contentType()).isEqualTo("text/plain");
         assertThat(h.charset()).isEmpty();
     }
@@ -181,7 +181,7 @@ class HeaderExtractorTest {
         Locale saved = Locale.getDefault();
         Locale.setDefault(Locale.forLanguageTag("tr-TR"));
         try {
-            MessageHeaders h = extract(crlf("Content-Type: MULTIPART/MIXED; BOUNDARY=x", "", ""));
+            ParsedHeaders h = extract(crlf("Content-Type: MULTIPART/MIXED; BOUNDARY=x", "", ""));
             assertThat(h.contentType()).isEqualTo("multipart/mixed");
             assertThat(h.hasAttachment()).isTrue();
         } finally {
@@ -191,7 +191,7 @@ class HeaderExtractorTest {
 
     @Test
     void multipartMixedHasAttachment() {
-        MessageHeaders h = extract(crlf(
+        ParsedHeaders h = extract(crlf(
                 "Content-Type: multipart/mixed;",
                 "\tboundary=\"----=_Part_0\"",
                 "",
@@ -207,7 +207,7 @@ class HeaderExtractorTest {
 
     @Test
     void contentDispositionAttachmentHasAttachment() {
-        MessageHeaders h = extract(crlf(
+        ParsedHeaders h = extract(crlf(
                 "Content-Type: application/pdf; name=report.pdf",
                 "Content-Disposition: Attachment; filename=\"report.pdf\"",
                 "", ""));
@@ -217,7 +217,7 @@ class HeaderExtractorTest {
 
     @Test
     void multipartAlternativeHasNoAttachment() {
-        MessageHeaders h = extract(crlf(
+        ParsedHeaders h = extract(crlf(
                 "Content-Type: multipart/alternative; boundary=b",
                 "Content-Disposition: inline",
                 "", ""));
@@ -237,7 +237,7 @@ class HeaderExtractorTest {
 
     @Test
     void replyToSenderReturnPath() {
-        MessageHeaders h = extract(crlf(
+        ParsedHeaders h = extract(crlf(
                 "Return-Path: <bounces+123@lists.example.org>",
                 "From: List <list@example.org>",
                 "Sender: \"List Robot\" <owner@lists.example.org>",
@@ -255,7 +255,7 @@ class HeaderExtractorTest {
 
     @Test
     void firstOccurrenceWins() {
-        MessageHeaders h = extract(crlf("Subject: first", "From: a@example.com", "Subject: second",
+        ParsedHeaders h = extract(crlf("Subject: first", "From: a@example.com", "Subject: second",
                 "From: b@example.com", "", ""));
         assertThat(h.subject()).isEqualTo("first");
         assertThat(h.from()).isEqualTo("a@example.com");
@@ -263,7 +263,7 @@ class HeaderExtractorTest {
 
     @Test
     void headerNamesAreCaseInsensitive() {
-        MessageHeaders h = extract(crlf("FROM: a@example.com", "sUbJeCt: hi", "", ""));
+        ParsedHeaders h = extract(crlf("FROM: a@example.com", "sUbJeCt: hi", "", ""));
         assertThat(h.from()).isEqualTo("a@example.com");
         assertThat(h.subject()).isEqualTo("hi");
     }
@@ -279,7 +279,7 @@ class HeaderExtractorTest {
         byte[] message = sb.toString().getBytes(StandardCharsets.US_ASCII);
 
         long start = System.nanoTime();
-        MessageHeaders h = extract(message);
+        ParsedHeaders h = extract(message);
         long millis = (System.nanoTime() - start) / 1_000_000;
 
         assertThat(h.from()).isEqualTo("a@example.com");
@@ -295,16 +295,16 @@ class HeaderExtractorTest {
 
     @Test
     void streamIsReadNoFurtherThanTheCap() {
-        byte[] message = ("X-Big: " + "x".repeat(2 * HeaderExtractor.DEFAULT_MAX_HEADER_BYTES)).getBytes(
+        byte[] message = ("X-Big: " + "x".repeat(2 * MimeHeaderReader.DEFAULT_MAX_HEADER_BYTES)).getBytes(
                 StandardCharsets.US_ASCII);
         CountingInputStream in = new CountingInputStream(new ByteArrayInputStream(message));
-        HeaderExtractor.extract(in);
-        assertThat(in.count).isLessThanOrEqualTo(HeaderExtractor.DEFAULT_MAX_HEADER_BYTES);
+        MimeHeaderReader.extract(in);
+        assertThat(in.count).isLessThanOrEqualTo(MimeHeaderReader.DEFAULT_MAX_HEADER_BYTES);
     }
 
     @Test
     void bodyIsNotParsed() {
-        MessageHeaders h = extract(crlf(
+        ParsedHeaders h = extract(crlf(
                 "From: a@example.com",
                 "",
                 "Subject: not a header",
@@ -319,7 +319,7 @@ class HeaderExtractorTest {
 
     @Test
     void linesWithoutColonAreSkipped() {
-        MessageHeaders h = extract(crlf(
+        ParsedHeaders h = extract(crlf(
                 "From sender@example.com Mon Jan  1 12:00:00 2024",
                 "this line has no colon",
                 "Subject: still found",
@@ -357,7 +357,7 @@ class HeaderExtractorTest {
 
     @Test
     void bareLfLineEndings() {
-        MessageHeaders h = extract(String.join("\n",
+        ParsedHeaders h = extract(String.join("\n",
                 "From: Alice <alice@example.com>",
                 "Subject: folded",
                 " with LF",
@@ -383,9 +383,9 @@ class HeaderExtractorTest {
                 "",
                 "Subject: body",
                 "");
-        MessageHeaders fromStream = HeaderExtractor.extract(new ByteArrayInputStream(message.getBytes(StandardCharsets.UTF_8)));
+        ParsedHeaders fromStream = MimeHeaderReader.extract(new ByteArrayInputStream(message.getBytes(StandardCharsets.UTF_8)));
 
-        assertThat(fromStream).isEqualTo(new MessageHeaders(
+        assertThat(fromStream).isEqualTo(new ParsedHeaders(
                 "ab@example.com", "é and raw é", "utf-8", "multipart/mixed", true,
                 "id@example.com", "r@example.com", "s@example.com", "r@example.org"));
     }
@@ -398,7 +398,7 @@ class HeaderExtractorTest {
                 throw new IOException("disk gone");
             }
         };
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HeaderExtractor.extract(failing))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MimeHeaderReader.extract(failing))
                 .isInstanceOf(UncheckedIOException.class);
     }
 

@@ -19,12 +19,12 @@ import java.util.Locale;
  * would forge a hop or a date, so the From-domain is then the client's address literal and the text
  * follows as an escaped RFC 5322 comment, where nothing in it is parsed as a token.
  */
-public final class TraceHeaders {
+public final class ReceivedHeader {
     /** RFC 5322 3.3 date-time with a numeric zone; RFC 1123's "GMT" is an obsolete zone name there. */
     private static final DateTimeFormatter RFC5322_DATE =
             DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx", Locale.ROOT);
 
-    private TraceHeaders() {
+    private ReceivedHeader() {
     }
 
     public static byte[] forRecipient(Envelope env, MailAddress rcpt) {

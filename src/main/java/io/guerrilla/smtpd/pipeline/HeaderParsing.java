@@ -1,6 +1,6 @@
 package io.guerrilla.smtpd.pipeline;
 
-import io.guerrilla.smtpd.mail.HeaderExtractor;
+import io.guerrilla.smtpd.mail.MimeHeaderReader;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +8,7 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 
 /** Parses the top-level headers once (Mime4j) for the row's subject, charset, content type and the rest. */
-final class HeadersParser implements Processor {
+final class HeaderParsing implements Processor {
     @Override
     public boolean runsInline() {
         return true;
@@ -17,7 +17,7 @@ final class HeadersParser implements Processor {
     @Override
     public CompletableFuture<Void> process(Message m) {
         try (InputStream in = m.envelope().body().openStream()) {
-            m.headers(HeaderExtractor.extract(in));
+            m.headers(MimeHeaderReader.extract(in));
         } catch (IOException | UncheckedIOException e) {
             return CompletableFuture.failedFuture(e);
         }
