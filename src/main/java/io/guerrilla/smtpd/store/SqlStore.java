@@ -5,20 +5,15 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.guerrilla.smtpd.config.StoreConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
-import org.sqlite.SQLiteLimits;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -28,7 +23,6 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -77,7 +71,6 @@ public final class SqlStore implements MailStore {
     static final long STREAM_ABOVE_BYTES = 1024 * 1024;
     /** What SQLite streaming holds on the heap per large row; big enough that parts are few. */
     static final int PART_BYTES = 1024 * 1024;
-    private static final int MAIL_PARAMETER = 18;
     /** Room in a MariaDB packet for the statement and the other columns next to {@code mail}. */
     static final long PACKET_HEADROOM_BYTES = 64 * 1024;
     /**
@@ -100,7 +93,7 @@ public final class SqlStore implements MailStore {
         this.batchCommitted = batchCommitted;
         this.config = config;
         this.dialect = SqlDialect.of(config);
-        this.databaseFile = dialect == SqlDialect.SQLITE ? new SqliteFile(Path.of(config.path)) : null;
+        this.databaseFile = dialect.databaseFile(config);
     }
 
     public SqlDialect dialect() {
@@ -111,7 +104,7 @@ public final class SqlStore implements MailStore {
     public void open() throws StoreException {
         startPool();
         StoreException createFailed = null;
-        if (dialect == SqlDialect.SQLITE) {
+        if (dialect.createsSchemaOnOpen()) {
             try {
                 createSchema();
             } catch (StoreException e) {
@@ -133,7 +126,7 @@ public final class SqlStore implements MailStore {
             log.warn("{} unreachable ({}): starting anyway; messages get 451 4.3.0 until it is reachable,"
                     + " and the schema is checked then", describe(), SqlDialect.redact(e.getMessage()));
         }
-        int count = dialect == SqlDialect.SQLITE ? 1 : config.poolSize;
+        int count = dialect.writers(config);
         for (int i = 0; i < count; i++) {
             writers.add(new GroupCommitter<>(dialect.name().toLowerCase(Locale.ROOT) + "-writer-" + i, this::write,
                     config.batchSize, config.batchWaitMs, config.queueCapacity, batchCommitted));
@@ -153,29 +146,7 @@ public final class SqlStore implements MailStore {
         HikariConfig h = new HikariConfig();
         h.setPoolName("store");
         h.setJdbcUrl(dialect.jdbcUrl(config));
-        if (dialect == SqlDialect.SQLITE) {
-            try {
-                createPrivately(Path.of(config.path).toAbsolutePath());
-            } catch (Exception e) {
-                throw new StoreException("cannot create the directory of " + config.path + ": " + e.getMessage(), e);
-            }
-            // SQLite has one writer at a time anyway; WAL lets readers work beside it.
-            h.setMaximumPoolSize(1);
-            h.addDataSourceProperty("journal_mode", "WAL");
-            h.addDataSourceProperty("synchronous", config.synchronous.toUpperCase(Locale.ROOT));
-            h.addDataSourceProperty("busy_timeout", "5000");
-            h.setConnectionInitSql("PRAGMA wal_autocheckpoint=" + SQLITE_WAL_AUTOCHECKPOINT_PAGES);
-        } else {
-            h.setUsername(config.user);
-            h.setPassword(config.password);
-            // A read from a frozen server (SIGSTOP, a hung host) returns within the store timeout instead of
-            // never, so its writer and the saves it holds end; their clients already got 451 at the timeout.
-            h.addDataSourceProperty("socketTimeout", dialect == SqlDialect.POSTGRES
-                    ? Integer.toString(config.timeout) : Long.toString(TimeUnit.SECONDS.toMillis(config.timeout)));
-            // One connection more than writers, for the probe and the schema check.
-            h.setMaximumPoolSize(config.poolSize + 1);
-            h.setMinimumIdle(config.poolMinIdle);
-        }
+        dialect.configurePool(h, config);
         h.setConnectionTimeout(config.connectTimeoutMs);
         h.setValidationTimeout(Math.max(250, config.connectTimeoutMs / 2));
         // Start without a database: the server answers 451 until it is there (see class comment).
@@ -211,13 +182,7 @@ public final class SqlStore implements MailStore {
 
     /** Throws a StoreException that lists every missing table, column and row, and how to create them. */
     void checkSchema(Connection c) throws SQLException, StoreException {
-        if (dialect == SqlDialect.MYSQL) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT @@max_allowed_packet")) {
-                if (rs.next()) {
-                    maxPacketBytes = rs.getLong(1);
-                }
-            }
-        }
+        maxPacketBytes = dialect.maxPacketBytes(c);
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, List<String>> table : SqlDialect.REQUIRED_COLUMNS.entrySet()) {
             Set<String> present;
@@ -304,7 +269,7 @@ public final class SqlStore implements MailStore {
 
     /**
      * Readiness asks the database now rather than trusting the last write: a connection of its own
-     * (for SQLite, to the file by its path, so a removed or replaced file shows) and a query on the
+     * ({@link SqlDialect#pingConnection}) and a query on the
      * schema. Blocks for at most the connect timeout plus {@link #PING_QUERY_TIMEOUT_SECONDS}.
      */
     @Override
@@ -312,15 +277,15 @@ public final class SqlStore implements MailStore {
         if (!healthy || pool == null) {
             return false;
         }
-        if (dialect == SqlDialect.SQLITE && !Files.isRegularFile(Path.of(config.path))) {
-            return false;
-        }
-        try (Connection c = dialect == SqlDialect.SQLITE
-                ? DriverManager.getConnection(dialect.jdbcUrl(config)) : pool.getConnection();
-             Statement st = c.createStatement()) {
-            st.setQueryTimeout(PING_QUERY_TIMEOUT_SECONDS);
-            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM gm2_setting")) {
-                return rs.next();
+        try (Connection c = dialect.pingConnection(config, pool)) {
+            if (c == null) {
+                return false;
+            }
+            try (Statement st = c.createStatement()) {
+                st.setQueryTimeout(PING_QUERY_TIMEOUT_SECONDS);
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM gm2_setting")) {
+                    return rs.next();
+                }
             }
         } catch (SQLException e) {
             return false;
@@ -375,7 +340,7 @@ public final class SqlStore implements MailStore {
      */
     private void inTransaction(Connection c, Work work) throws SQLException, StoreException {
         try {
-            Object opened = dialect == SqlDialect.SQLITE ? databaseFile.openedBy(c) : null;
+            Object opened = databaseFile != null ? databaseFile.openedBy(c) : null;
             c.setAutoCommit(false);
             work.run();
             c.commit();
@@ -414,11 +379,8 @@ public final class SqlStore implements MailStore {
     private void insert(Connection c, List<List<MailRow>> messages) throws SQLException, StoreException, IOException {
         try (PreparedStatement insert = c.prepareStatement(dialect.insert(SqlDialect.PARAMETER));
              PreparedStatement count = c.prepareStatement(dialect.countReceived())) {
-            if (dialect != SqlDialect.SQLITE) {
-                // Bounds a statement the database takes but never answers (a frozen server).
-                insert.setQueryTimeout(config.timeout);
-                count.setQueryTimeout(config.timeout);
-            }
+            dialect.boundQueryTime(insert, config);
+            dialect.boundQueryTime(count, config);
             List<MailRow> large = new ArrayList<>();
             boolean batched = false;
             for (List<MailRow> rows : messages) {
@@ -431,8 +393,8 @@ public final class SqlStore implements MailStore {
                         large.add(row);
                         continue;
                     }
-                    bind(insert, row);
-                    insert.setBytes(MAIL_PARAMETER, row.mail().readAllBytes());
+                    MailColumn.bindAll(dialect, insert, row);
+                    insert.setBytes(MailColumn.MAIL_PARAMETER, row.mail().readAllBytes());
                     insert.addBatch();
                     batched = true;
                 }
@@ -441,7 +403,7 @@ public final class SqlStore implements MailStore {
                 insert.executeBatch();
             }
             for (MailRow row : large) {
-                insertStreaming(c, insert, row);
+                dialect.insertLarge(c, insert, row);
             }
             count.setInt(1, messages.size());
             count.executeUpdate();
@@ -472,71 +434,6 @@ public final class SqlStore implements MailStore {
     }
 
     /**
-     * One large row, streamed rather than read into an array. The network drivers stream a bound
-     * stream themselves. sqlite-jdbc would read it into one array, so for SQLite the bytes go in parts
-     * of {@link #PART_BYTES} into a temporary table and SQLite joins them into the row itself, in its own
-     * memory: the heap never holds more than one part.
-     */
-    private void insertStreaming(Connection c, PreparedStatement insert, MailRow row) throws SQLException, IOException {
-        if (dialect != SqlDialect.SQLITE) {
-            try (InputStream in = row.mail().open()) {
-                bind(insert, row);
-                insert.setBinaryStream(MAIL_PARAMETER, in, row.mail().length());
-                insert.executeUpdate();
-            }
-            return;
-        }
-        // Values up to SQLite's compile-time maximum (2 GiB - 1) instead of its run-time default of 1e9.
-        c.unwrap(SQLiteConnection.class).setLimit(SQLiteLimits.SQLITE_LIMIT_LENGTH, Integer.MAX_VALUE);
-        try (Statement st = c.createStatement()) {
-            st.execute("CREATE TEMP TABLE IF NOT EXISTS mail_part (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)");
-            st.execute("DELETE FROM temp.mail_part");
-            long written = 0;
-            try (PreparedStatement part = c.prepareStatement("INSERT INTO temp.mail_part (seq, data) VALUES (?, ?)");
-                 InputStream in = row.mail().open()) {
-                byte[] buffer = new byte[PART_BYTES];
-                int n;
-                for (int seq = 0; (n = in.readNBytes(buffer, 0, PART_BYTES)) > 0; seq++) {
-                    part.setInt(1, seq);
-                    part.setBytes(2, n == PART_BYTES ? buffer : Arrays.copyOf(buffer, n));
-                    part.executeUpdate();
-                    written += n;
-                }
-            }
-            if (written != row.mail().length()) {
-                throw new EOFException("message of " + row.mail().length() + " octets read back as " + written);
-            }
-            try (PreparedStatement joined = c.prepareStatement(dialect.insert(
-                    "(SELECT CAST(group_concat(data, '' ORDER BY seq) AS BLOB) FROM temp.mail_part)"))) {
-                bind(joined, row);
-                joined.executeUpdate();
-            }
-            st.execute("DELETE FROM temp.mail_part");
-        }
-    }
-
-    /** Binds every column but {@code mail} ({@link #MAIL_PARAMETER}), which is bound as its size asks. */
-    private void bind(PreparedStatement ps, MailRow r) throws SQLException {
-        dialect.bindDate(ps, 1, SqlDialect.utc(r.date()));
-        ps.setString(2, r.from());
-        ps.setString(3, r.to());
-        ps.setString(4, r.subject());
-        ps.setString(5, r.body());
-        ps.setString(6, r.charset());
-        ps.setString(7, r.hash());
-        ps.setString(8, r.contentType());
-        ps.setString(9, r.recipient());
-        ps.setInt(10, r.hasAttach() ? 1 : 0);
-        ps.setString(11, r.ipAddr());
-        ps.setString(12, r.messageId());
-        ps.setString(13, r.replyTo());
-        ps.setString(14, r.sender());
-        ps.setString(15, r.returnPath());
-        ps.setBoolean(16, r.isTls());
-        ps.setFloat(17, r.spamScore());
-    }
-
-    /**
      * Whether the failure is the database being out of reach rather than this statement being wrong:
      * SQLSTATE class 08 (connection exception), PostgreSQL's 57P (server shutting down), or the pool's
      * connection timeout.
@@ -564,7 +461,7 @@ public final class SqlStore implements MailStore {
      * Creates the database's missing directories 0750 and the file 0640 (set after creation, so the
      * umask cannot widen them) before SQLite opens it; warns when an existing file is readable by others.
      */
-    private static void createPrivately(Path db) throws IOException {
+    static void createPrivately(Path db) throws IOException {
         Path parent = db.getParent();
         List<Path> missing = new ArrayList<>();
         for (Path p = parent; p != null && !Files.exists(p); p = p.getParent()) {
@@ -599,10 +496,7 @@ public final class SqlStore implements MailStore {
     }
 
     private String describe() {
-        return dialect == SqlDialect.SQLITE ? "SQLite database " + config.path
-                : dialect.name().toLowerCase(Locale.ROOT) + " database " + (config.dsn == null || config.dsn.isBlank()
-                        ? config.user + "@" + config.host + ":" + (config.port == 0 ? "default port" : config.port)
-                        + "/" + config.database : SqlDialect.redact(config.dsn));
+        return dialect.describe(config);
     }
 
     @Override
