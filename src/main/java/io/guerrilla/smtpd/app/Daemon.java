@@ -9,6 +9,7 @@ import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Pipeline;
+import io.guerrilla.smtpd.pipeline.PipelineSettings;
 import io.guerrilla.smtpd.pipeline.SwappableDelivery;
 import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
@@ -110,7 +111,7 @@ public final class Daemon implements AutoCloseable {
                         largest, store.maxMailBytes());
             }
             Pipeline.durabilityWarnings(storeConfig).forEach(w -> log.warn("{}", w));
-            return new SwappableDelivery.Generation(Pipeline.create(storeConfig, store, processing), store,
+            return new SwappableDelivery.Generation(Pipeline.create(PipelineSettings.from(storeConfig), store, processing), store,
                     Duration.ofSeconds(storeConfig.timeout));
         } catch (StoreException | RuntimeException e) {
             store.close();

@@ -1,6 +1,5 @@
 package io.guerrilla.smtpd.pipeline;
 
-import io.guerrilla.smtpd.config.StoreConfig.KeyValueConfig;
 import io.guerrilla.smtpd.store.StoreUnavailableException;
 import net.rubyeye.xmemcached.MemcachedClient;
 import net.rubyeye.xmemcached.XMemcachedClientBuilder;
@@ -30,10 +29,10 @@ final class Memcached implements Processor {
     private final long timeoutMs;
     private volatile boolean healthy = true;
 
-    Memcached(KeyValueConfig c) {
-        XMemcachedClientBuilder b = new XMemcachedClientBuilder(AddrUtil.getAddresses(c.host + ":" + c.port));
-        b.setConnectTimeout(c.timeoutMs);
-        b.setOpTimeout(c.timeoutMs);
+    Memcached(KeyValueSettings c) {
+        XMemcachedClientBuilder b = new XMemcachedClientBuilder(AddrUtil.getAddresses(c.host() + ":" + c.port()));
+        b.setConnectTimeout(c.timeoutMs());
+        b.setOpTimeout(c.timeoutMs());
         SerializingTranscoder raw = new SerializingTranscoder();
         // Values must be the bytes readers expect: no Java-side compression flag games.
         raw.setCompressionThreshold(Integer.MAX_VALUE);
@@ -41,10 +40,10 @@ final class Memcached implements Processor {
         try {
             this.client = b.build();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot set up the Memcached client for " + c.host + ":" + c.port, e);
+            throw new UncheckedIOException("cannot set up the Memcached client for " + c.host() + ":" + c.port(), e);
         }
-        this.ttl = c.ttl;
-        this.timeoutMs = c.timeoutMs;
+        this.ttl = c.ttl();
+        this.timeoutMs = c.timeoutMs();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.config.Limits;
-import io.guerrilla.smtpd.config.StoreConfig.KeyValueConfig;
 import io.guerrilla.smtpd.store.StoreUnavailableException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -50,19 +49,19 @@ final class Redis implements Processor {
     private CompletableFuture<StatefulRedisConnection<String, byte[]>> connection;
     private volatile boolean healthy = true;
 
-    Redis(KeyValueConfig c) {
-        this.uri = uri(c, Duration.ofMillis(c.timeoutMs));
-        this.ttl = c.ttl;
-        this.waitReplicas = c.waitReplicas;
-        this.waitTimeoutMs = c.waitTimeoutMs;
-        this.client = client(Duration.ofMillis(c.timeoutMs));
+    Redis(KeyValueSettings c) {
+        this.uri = uri(c, Duration.ofMillis(c.timeoutMs()));
+        this.ttl = c.ttl();
+        this.waitReplicas = c.waitReplicas();
+        this.waitTimeoutMs = c.waitTimeoutMs();
+        this.client = client(Duration.ofMillis(c.timeoutMs()));
     }
 
-    private static RedisURI uri(KeyValueConfig c, Duration timeout) {
-        RedisURI.Builder b = RedisURI.builder().withHost(c.host).withPort(c.port).withDatabase(c.database)
+    private static RedisURI uri(KeyValueSettings c, Duration timeout) {
+        RedisURI.Builder b = RedisURI.builder().withHost(c.host()).withPort(c.port()).withDatabase(c.database())
                 .withTimeout(timeout);
-        if (c.password != null && !c.password.isEmpty()) {
-            b.withPassword(c.password.toCharArray());
+        if (c.password() != null && !c.password().isEmpty()) {
+            b.withPassword(c.password().toCharArray());
         }
         return b.build();
     }
@@ -82,11 +81,11 @@ final class Redis implements Processor {
      * own settings (CONFIG GET appendonly appendfsync; INFO replication for wait_replicas); empty when
      * it would. A server that refuses CONFIG (renamed, ACL) or cannot be reached is said so, not guessed.
      */
-    static List<String> durabilityWarnings(KeyValueConfig c) {
-        String redis = "store.redis: Redis at " + c.host + ":" + c.port;
+    static List<String> durabilityWarnings(KeyValueSettings c) {
+        String redis = "store.redis: Redis at " + c.host() + ":" + c.port();
         String fix = "; \"250 = stored\" holds for Redis bodies only with appendonly yes and appendfsync always"
                 + " (or wait_replicas with a failover that promotes a replica)";
-        Duration timeout = Duration.ofMillis(Math.max(c.timeoutMs, Limits.REDIS_CHECK_TIMEOUT_MS));
+        Duration timeout = Duration.ofMillis(Math.max(c.timeoutMs(), Limits.REDIS_CHECK_TIMEOUT_MS));
         RedisClient client = client(timeout);
         try (StatefulRedisConnection<String, String> conn = client.connect(uri(c, timeout))) {
             RedisCommands<String, String> cmd = conn.sync();
@@ -104,11 +103,11 @@ final class Redis implements Processor {
             } catch (RedisCommandExecutionException refused) {
                 out.add(redis + " refused CONFIG GET (" + refused.getMessage() + "): its persistence is unknown" + fix);
             }
-            if (c.waitReplicas > 0) {
+            if (c.waitReplicas() > 0) {
                 long replicas = cmd.info("replication").lines().filter(l -> l.startsWith("connected_slaves:"))
                         .mapToLong(l -> Long.parseLong(l.substring("connected_slaves:".length()).trim())).findFirst().orElse(0);
-                if (replicas < c.waitReplicas) {
-                    out.add(redis + " has " + replicas + " connected replicas but wait_replicas is " + c.waitReplicas
+                if (replicas < c.waitReplicas()) {
+                    out.add(redis + " has " + replicas + " connected replicas but wait_replicas is " + c.waitReplicas()
                             + ": every message gets 451 until enough replicas connect");
                 }
             }
