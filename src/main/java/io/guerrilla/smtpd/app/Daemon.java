@@ -15,6 +15,7 @@ import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
 import io.guerrilla.smtpd.server.Transport;
 import io.guerrilla.smtpd.store.FreeSpaceGuard;
+import io.guerrilla.smtpd.store.SqlSettings;
 import io.guerrilla.smtpd.store.SqlStore;
 import io.guerrilla.smtpd.store.StoreException;
 import io.guerrilla.smtpd.store.StoreStats;
@@ -101,7 +102,7 @@ public final class Daemon implements AutoCloseable {
     /** Opens a store and the pipeline over it; the store is closed again if that fails. */
     private SwappableDelivery.Generation openDelivery(GuerrillaConfig c) throws StoreException {
         StoreConfig storeConfig = c.store;
-        SqlStore store = new SqlStore(storeConfig, metrics::batchCommitted);
+        SqlStore store = new SqlStore(SqlSettings.from(storeConfig), metrics::batchCommitted);
         try {
             store.open();
             long largest = c.listeners().stream().mapToLong(l -> l.maxSize).max().orElse(0);

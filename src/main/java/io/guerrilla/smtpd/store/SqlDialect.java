@@ -38,8 +38,8 @@ import java.util.regex.Pattern;
 public enum SqlDialect {
     SQLITE('"', "datetime('now')") {
         @Override
-        String url(StoreConfig c) {
-            return "jdbc:sqlite:" + Path.of(c.path).toAbsolutePath();
+        String url(SqlSettings c) {
+            return "jdbc:sqlite:" + Path.of(c.path()).toAbsolutePath();
         }
 
         @Override
@@ -91,40 +91,40 @@ public enum SqlDialect {
         }
 
         @Override
-        int writers(StoreConfig c) {
+        int writers(SqlSettings c) {
             return 1;
         }
 
         @Override
-        void configurePool(HikariConfig h, StoreConfig c) throws StoreException {
+        void configurePool(HikariConfig h, SqlSettings c) throws StoreException {
             try {
-                SqlStore.createPrivately(Path.of(c.path).toAbsolutePath());
+                SqlStore.createPrivately(Path.of(c.path()).toAbsolutePath());
             } catch (Exception e) {
-                throw new StoreException("cannot create the directory of " + c.path + ": " + e.getMessage(), e);
+                throw new StoreException("cannot create the directory of " + c.path() + ": " + e.getMessage(), e);
             }
             // SQLite has one writer at a time anyway; WAL lets readers work beside it.
             h.setMaximumPoolSize(1);
             h.addDataSourceProperty("journal_mode", "WAL");
-            h.addDataSourceProperty("synchronous", c.synchronous.toUpperCase(Locale.ROOT));
+            h.addDataSourceProperty("synchronous", c.synchronous().toUpperCase(Locale.ROOT));
             h.addDataSourceProperty("busy_timeout", "5000");
             h.setConnectionInitSql("PRAGMA wal_autocheckpoint=" + SqlStore.SQLITE_WAL_AUTOCHECKPOINT_PAGES);
         }
 
         @Override
-        SqliteFile databaseFile(StoreConfig c) {
-            return new SqliteFile(Path.of(c.path));
+        SqliteFile databaseFile(SqlSettings c) {
+            return new SqliteFile(Path.of(c.path()));
         }
 
         @Override
-        Connection pingConnection(StoreConfig c, HikariDataSource pool) throws SQLException {
-            if (!Files.isRegularFile(Path.of(c.path))) {
+        Connection pingConnection(SqlSettings c, HikariDataSource pool) throws SQLException {
+            if (!Files.isRegularFile(Path.of(c.path()))) {
                 return null;
             }
             return DriverManager.getConnection(jdbcUrl(c));
         }
 
         @Override
-        void boundQueryTime(Statement st, StoreConfig c) {
+        void boundQueryTime(Statement st, SqlSettings c) {
             // A local file: nothing to freeze on the other end of a socket.
         }
 
@@ -165,17 +165,17 @@ public enum SqlDialect {
         }
 
         @Override
-        String describe(StoreConfig c) {
-            return "SQLite database " + c.path;
+        String describe(SqlSettings c) {
+            return "SQLite database " + c.path();
         }
     },
 
     /** The seed's DDL, with utf8mb4 (MySQL's utf8 is 3-byte and cannot hold every address or subject) and go-guerrilla's columns. */
     MYSQL('`', "UTC_TIMESTAMP()") {
         @Override
-        String url(StoreConfig c) {
-            return "jdbc:mariadb://" + c.host + ":" + (c.port == 0 ? 3306 : c.port) + "/" + c.database
-                    + "?connectTimeout=" + c.connectTimeoutMs + "&socketTimeout=" + c.timeout * 1000L;
+        String url(SqlSettings c) {
+            return "jdbc:mariadb://" + c.host() + ":" + (c.port() == 0 ? 3306 : c.port()) + "/" + c.database()
+                    + "?connectTimeout=" + c.connectTimeoutMs() + "&socketTimeout=" + c.timeout() * 1000L;
         }
 
         @Override
@@ -232,11 +232,11 @@ public enum SqlDialect {
 
     POSTGRES('"', "(now() AT TIME ZONE 'UTC')") {
         @Override
-        String url(StoreConfig c) {
+        String url(SqlSettings c) {
             // The PostgreSQL driver counts its timeouts in seconds.
-            return "jdbc:postgresql://" + c.host + ":" + (c.port == 0 ? 5432 : c.port) + "/" + c.database
-                    + "?reWriteBatchedInserts=true&connectTimeout=" + Math.max(1, c.connectTimeoutMs / 1000)
-                    + "&socketTimeout=" + c.timeout;
+            return "jdbc:postgresql://" + c.host() + ":" + (c.port() == 0 ? 5432 : c.port()) + "/" + c.database()
+                    + "?reWriteBatchedInserts=true&connectTimeout=" + Math.max(1, c.connectTimeoutMs() / 1000)
+                    + "&socketTimeout=" + c.timeout();
         }
 
         @Override
@@ -278,9 +278,9 @@ public enum SqlDialect {
         }
 
         @Override
-        String socketTimeout(StoreConfig c) {
+        String socketTimeout(SqlSettings c) {
             // The PostgreSQL driver counts its timeouts in seconds.
-            return Integer.toString(c.timeout);
+            return Integer.toString(c.timeout());
         }
     };
 
@@ -309,9 +309,14 @@ public enum SqlDialect {
         };
     }
 
-    /** The JDBC URL: the config's dsn when given, otherwise built from host, port and database. */
+    /** The JDBC URL of a store section: the dsn when given, otherwise built from host, port and database. */
     public String jdbcUrl(StoreConfig c) {
-        return this != SQLITE && c.dsn != null && !c.dsn.isBlank() ? c.dsn : url(c);
+        return jdbcUrl(SqlSettings.from(c));
+    }
+
+    /** The JDBC URL: the settings' dsn when given, otherwise built from host, port and database. */
+    public String jdbcUrl(SqlSettings c) {
+        return this != SQLITE && c.dsn() != null && !c.dsn().isBlank() ? c.dsn() : url(c);
     }
 
     /** A password parameter ({@code password=}, {@code pwd=}...) in a URL's query or properties. */
@@ -329,7 +334,7 @@ public enum SqlDialect {
         return USERINFO_PASSWORD.matcher(t).replaceAll("$1***@");
     }
 
-    abstract String url(StoreConfig c);
+    abstract String url(SqlSettings c);
 
     /** Creates what is missing; each statement is idempotent, so init-db may run again. */
     abstract List<String> ddl();
@@ -365,29 +370,29 @@ public enum SqlDialect {
     }
 
     /** Group-commit writers: one per pooled connection for a network database. */
-    int writers(StoreConfig c) {
-        return c.poolSize;
+    int writers(SqlSettings c) {
+        return c.poolSize();
     }
 
     /** Sets what the pool needs beyond the JDBC URL; for SQLite, creates the file privately first. */
-    void configurePool(HikariConfig h, StoreConfig c) throws StoreException {
-        h.setUsername(c.user);
-        h.setPassword(c.password);
+    void configurePool(HikariConfig h, SqlSettings c) throws StoreException {
+        h.setUsername(c.user());
+        h.setPassword(c.password());
         // A read from a frozen server (SIGSTOP, a hung host) returns within the store timeout instead of
         // never, so its writer and the saves it holds end; their clients already got 451 at the timeout.
         h.addDataSourceProperty("socketTimeout", socketTimeout(c));
         // One connection more than writers, for the probe and the schema check.
-        h.setMaximumPoolSize(c.poolSize + 1);
-        h.setMinimumIdle(c.poolMinIdle);
+        h.setMaximumPoolSize(c.poolSize() + 1);
+        h.setMinimumIdle(c.poolMinIdle());
     }
 
     /** The driver's socketTimeout property: the store timeout in the unit the driver counts. */
-    String socketTimeout(StoreConfig c) {
-        return Long.toString(TimeUnit.SECONDS.toMillis(c.timeout));
+    String socketTimeout(SqlSettings c) {
+        return Long.toString(TimeUnit.SECONDS.toMillis(c.timeout()));
     }
 
     /** The file whose identity every commit checks (SQLite); null when there is none. */
-    SqliteFile databaseFile(StoreConfig c) {
+    SqliteFile databaseFile(SqlSettings c) {
         return null;
     }
 
@@ -395,7 +400,7 @@ public enum SqlDialect {
      * A connection for a readiness probe, or null when the database is plainly not there. SQLite opens
      * the file by its path, so a removed or replaced file shows; the others take one from the pool.
      */
-    Connection pingConnection(StoreConfig c, HikariDataSource pool) throws SQLException {
+    Connection pingConnection(SqlSettings c, HikariDataSource pool) throws SQLException {
         return pool.getConnection();
     }
 
@@ -405,8 +410,8 @@ public enum SqlDialect {
     }
 
     /** Bounds a statement the database takes but never answers (a frozen server). */
-    void boundQueryTime(Statement st, StoreConfig c) throws SQLException {
-        st.setQueryTimeout(c.timeout);
+    void boundQueryTime(Statement st, SqlSettings c) throws SQLException {
+        st.setQueryTimeout(c.timeout());
     }
 
     /** Writes one large row without reading it into an array: the network drivers stream a bound stream themselves. */
@@ -419,10 +424,10 @@ public enum SqlDialect {
     }
 
     /** The database as logs and errors name it, without its password. */
-    String describe(StoreConfig c) {
-        return name().toLowerCase(Locale.ROOT) + " database " + (c.dsn == null || c.dsn.isBlank()
-                ? c.user + "@" + c.host + ":" + (c.port == 0 ? "default port" : c.port) + "/" + c.database
-                : redact(c.dsn));
+    String describe(SqlSettings c) {
+        return name().toLowerCase(Locale.ROOT) + " database " + (c.dsn() == null || c.dsn().isBlank()
+                ? c.user() + "@" + c.host() + ":" + (c.port() == 0 ? "default port" : c.port()) + "/" + c.database()
+                : redact(c.dsn()));
     }
 
     /** Binds a UTC receive time to a DATETIME/TIMESTAMP column (SQLite: its TEXT date format). */

@@ -49,7 +49,7 @@ public final class SqlStore implements MailStore {
     /** How soon writes resume after the database returns; a probe every second costs nothing. */
     static final long PROBE_INTERVAL_MS = 1000;
 
-    private final StoreConfig config;
+    private final SqlSettings settings;
     private final SqlDialect dialect;
     private final List<GroupCommitter<List<MailRow>>> writers = new ArrayList<>();
     private final AtomicInteger nextWriter = new AtomicInteger();
@@ -85,15 +85,15 @@ public final class SqlStore implements MailStore {
     private final SqliteFile databaseFile;
 
     public SqlStore(StoreConfig config) {
-        this(config, n -> { });
+        this(SqlSettings.from(config), n -> { });
     }
 
     /** @param batchCommitted told the size of every group commit (for metrics) */
-    public SqlStore(StoreConfig config, IntConsumer batchCommitted) {
+    public SqlStore(SqlSettings settings, IntConsumer batchCommitted) {
         this.batchCommitted = batchCommitted;
-        this.config = config;
-        this.dialect = SqlDialect.of(config);
-        this.databaseFile = dialect.databaseFile(config);
+        this.settings = settings;
+        this.dialect = settings.dialect();
+        this.databaseFile = dialect.databaseFile(settings);
     }
 
     public SqlDialect dialect() {
@@ -126,10 +126,10 @@ public final class SqlStore implements MailStore {
             log.warn("{} unreachable ({}): starting anyway; messages get 451 4.3.0 until it is reachable,"
                     + " and the schema is checked then", describe(), SqlDialect.redact(e.getMessage()));
         }
-        int count = dialect.writers(config);
+        int count = dialect.writers(settings);
         for (int i = 0; i < count; i++) {
             writers.add(new GroupCommitter<>(dialect.name().toLowerCase(Locale.ROOT) + "-writer-" + i, this::write,
-                    config.batchSize, config.batchWaitMs, config.queueCapacity, batchCommitted));
+                    settings.batchSize(), settings.batchWaitMs(), settings.queueCapacity(), batchCommitted));
         }
         probe = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "store-probe");
@@ -145,10 +145,10 @@ public final class SqlStore implements MailStore {
         }
         HikariConfig h = new HikariConfig();
         h.setPoolName("store");
-        h.setJdbcUrl(dialect.jdbcUrl(config));
-        dialect.configurePool(h, config);
-        h.setConnectionTimeout(config.connectTimeoutMs);
-        h.setValidationTimeout(Math.max(250, config.connectTimeoutMs / 2));
+        h.setJdbcUrl(dialect.jdbcUrl(settings));
+        dialect.configurePool(h, settings);
+        h.setConnectionTimeout(settings.connectTimeoutMs());
+        h.setValidationTimeout(Math.max(250, settings.connectTimeoutMs() / 2));
         // Start without a database: the server answers 451 until it is there (see class comment).
         h.setInitializationFailTimeout(-1);
         try {
@@ -235,7 +235,7 @@ public final class SqlStore implements MailStore {
     @Override
     public boolean exists(String query, String parameter) throws StoreException {
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(query)) {
-            ps.setQueryTimeout((int) Math.max(1, TimeUnit.MILLISECONDS.toSeconds(config.validateTimeoutMs)));
+            ps.setQueryTimeout((int) Math.max(1, TimeUnit.MILLISECONDS.toSeconds(settings.validateTimeoutMs())));
             ps.setString(1, parameter);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
@@ -277,7 +277,7 @@ public final class SqlStore implements MailStore {
         if (!healthy || pool == null) {
             return false;
         }
-        try (Connection c = dialect.pingConnection(config, pool)) {
+        try (Connection c = dialect.pingConnection(settings, pool)) {
             if (c == null) {
                 return false;
             }
@@ -379,8 +379,8 @@ public final class SqlStore implements MailStore {
     private void insert(Connection c, List<List<MailRow>> messages) throws SQLException, StoreException, IOException {
         try (PreparedStatement insert = c.prepareStatement(dialect.insert(SqlDialect.PARAMETER));
              PreparedStatement count = c.prepareStatement(dialect.countReceived())) {
-            dialect.boundQueryTime(insert, config);
-            dialect.boundQueryTime(count, config);
+            dialect.boundQueryTime(insert, settings);
+            dialect.boundQueryTime(count, settings);
             List<MailRow> large = new ArrayList<>();
             boolean batched = false;
             for (List<MailRow> rows : messages) {
@@ -496,7 +496,7 @@ public final class SqlStore implements MailStore {
     }
 
     private String describe() {
-        return dialect.describe(config);
+        return dialect.describe(settings);
     }
 
     @Override
