@@ -9,11 +9,13 @@ import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Pipeline;
+import io.guerrilla.smtpd.pipeline.PipelineSettings;
 import io.guerrilla.smtpd.pipeline.SwappableDelivery;
 import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
 import io.guerrilla.smtpd.server.Transport;
 import io.guerrilla.smtpd.store.FreeSpaceGuard;
+import io.guerrilla.smtpd.store.SqlSettings;
 import io.guerrilla.smtpd.store.SqlStore;
 import io.guerrilla.smtpd.store.StoreException;
 import io.guerrilla.smtpd.store.StoreStats;
@@ -104,7 +106,7 @@ public final class Daemon implements AutoCloseable {
     /** Opens a store and the pipeline over it; the store is closed again if that fails. */
     private SwappableDelivery.Generation openDelivery(GuerrillaConfig c) throws StoreException {
         StoreConfig storeConfig = c.store;
-        SqlStore store = new SqlStore(storeConfig, metrics::batchCommitted);
+        SqlStore store = new SqlStore(SqlSettings.from(storeConfig), metrics::batchCommitted);
         try {
             store.open();
             long largest = c.listeners().stream().mapToLong(l -> l.maxSize).max().orElse(0);
@@ -114,7 +116,7 @@ public final class Daemon implements AutoCloseable {
                         largest, store.maxMailBytes());
             }
             Pipeline.durabilityWarnings(storeConfig).forEach(w -> log.warn("{}", w));
-            return new SwappableDelivery.Generation(Pipeline.create(storeConfig, store, processing), store,
+            return new SwappableDelivery.Generation(Pipeline.create(PipelineSettings.from(storeConfig), store, processing), store,
                     Duration.ofSeconds(storeConfig.timeout));
         } catch (StoreException | RuntimeException e) {
             store.close();

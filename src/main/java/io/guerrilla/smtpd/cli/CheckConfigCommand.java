@@ -2,10 +2,10 @@ package io.guerrilla.smtpd.cli;
 
 import io.guerrilla.smtpd.config.ConfigException;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
+import io.guerrilla.smtpd.config.ProcessorName;
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.config.StoreConfig.KeyValueConfig;
 import io.guerrilla.smtpd.pipeline.Pipeline;
-import io.guerrilla.smtpd.pipeline.ProcessorName;
 import io.guerrilla.smtpd.store.MailReader;
 import io.guerrilla.smtpd.store.SqlDialect;
 import io.guerrilla.smtpd.store.StoreException;

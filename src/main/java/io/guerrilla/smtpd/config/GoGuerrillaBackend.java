@@ -2,7 +2,6 @@ package io.guerrilla.smtpd.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.guerrilla.smtpd.pipeline.ProcessorName;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -3,7 +3,6 @@ package io.guerrilla.smtpd.config;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import io.guerrilla.smtpd.pipeline.ProcessorName;
 
 import java.time.Duration;
 import java.util.ArrayList;

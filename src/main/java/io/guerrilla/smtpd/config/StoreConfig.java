@@ -2,7 +2,6 @@ package io.guerrilla.smtpd.config;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import io.guerrilla.smtpd.pipeline.ProcessorName;
 
 import java.util.List;
 
@@ -145,7 +144,7 @@ public final class StoreConfig {
         }
         ListenerConfig.positive(errors, prefix + "queue_capacity", queueCapacity);
         ListenerConfig.positive(errors, prefix + "timeout", timeout);
-        if (!List.of("zlib", "gzip").contains(ListenerConfig.lower(compress))) {
+        if (Compression.of(compress) == null) {
             errors.add(prefix + "compress: must be zlib or gzip");
         }
         ListenerConfig.positive(errors, prefix + "validate_timeout_ms", validateTimeoutMs);

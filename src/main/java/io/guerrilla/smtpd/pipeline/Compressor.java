@@ -1,11 +1,11 @@
 package io.guerrilla.smtpd.pipeline;
 
+import io.guerrilla.smtpd.config.Compression;
 import io.guerrilla.smtpd.mail.MessageBody;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
@@ -17,10 +17,10 @@ import java.util.zip.GZIPOutputStream;
  * know how to open {@code mail}.
  */
 final class Compressor implements Processor {
-    private final String format;
+    private final Compression format;
 
-    Compressor(String format) {
-        this.format = format.toLowerCase(Locale.ROOT);
+    Compressor(Compression format) {
+        this.format = format;
     }
 
     /** Deflater output chunk: few appends per message, small next to the spill threshold. */
@@ -31,7 +31,7 @@ final class Compressor implements Processor {
         try {
             for (Message.Copy c : m.copies()) {
                 MessageBody out = m.newBody();
-                if ("gzip".equals(format)) {
+                if (format == Compression.GZIP) {
                     try (InputStream in = c.open(); OutputStream z = new GZIPOutputStream(out.outputStream(), BUFFER_BYTES)) {
                         in.transferTo(z);
                     }
@@ -45,7 +45,7 @@ final class Compressor implements Processor {
                         deflater.end();
                     }
                 }
-                c.replace(out, format);
+                c.replace(out, format.body());
             }
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);

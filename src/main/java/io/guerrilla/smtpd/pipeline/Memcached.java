@@ -1,6 +1,5 @@
 package io.guerrilla.smtpd.pipeline;
 
-import io.guerrilla.smtpd.config.StoreConfig.KeyValueConfig;
 import io.guerrilla.smtpd.store.KeyValueBodies;
 import io.guerrilla.smtpd.store.StoreUnavailableException;
 import net.rubyeye.xmemcached.MemcachedClient;
@@ -27,10 +26,10 @@ final class Memcached implements Processor {
     private final long timeoutMs;
     private volatile boolean healthy = true;
 
-    Memcached(KeyValueConfig c) {
-        this.client = KeyValueBodies.memcachedClient(c);
-        this.ttl = c.ttl;
-        this.timeoutMs = c.timeoutMs;
+    Memcached(KeyValueSettings c) {
+        this.client = KeyValueBodies.memcachedClient(c.host(), c.port(), c.timeoutMs());
+        this.ttl = c.ttl();
+        this.timeoutMs = c.timeoutMs();
     }
 
     @Override

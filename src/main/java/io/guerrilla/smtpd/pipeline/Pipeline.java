@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.pipeline;
 
+import io.guerrilla.smtpd.config.ProcessorName;
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.smtp.MailAddress;
@@ -44,46 +45,46 @@ public final class Pipeline implements AutoCloseable {
         this.checkTimeoutMs = checkTimeoutMs;
     }
 
-    /** Builds the processors {@code c.saveProcess} names; the config has been validated. */
-    public static Pipeline create(StoreConfig c, MailStore store, Executor executor) {
+    /** Builds the processors {@code c.saveProcess()} names. */
+    public static Pipeline create(PipelineSettings c, MailStore store, Executor executor) {
         List<Processor> out = new ArrayList<>();
-        for (ProcessorName name : ProcessorName.parse(c.saveProcess)) {
+        for (ProcessorName name : c.saveProcess()) {
             out.add(switch (name) {
                 case HEADERSPARSER -> new HeaderParsing();
                 case HEADER -> new TraceHeaderWriter();
                 case HASHER -> new Hasher();
-                case COMPRESSOR -> new Compressor(c.compress);
-                case DEBUGGER -> new Debugger(c.debuggerLogReceivedMails);
-                case REDIS -> new Redis(c.redis);
-                case MEMCACHED -> new Memcached(c.memcached);
+                case COMPRESSOR -> new Compressor(c.compress());
+                case DEBUGGER -> new Debugger(c.debuggerLogReceivedMails());
+                case REDIS -> new Redis(c.redis());
+                case MEMCACHED -> new Memcached(c.memcached());
                 case SQL -> new Sql(store);
             });
         }
         // Recipient checks may wait on the database; their own threads keep them from stalling saves.
-        ExecutorService checkExecutor = Executors.newFixedThreadPool(c.poolSize, r -> {
+        ExecutorService checkExecutor = Executors.newFixedThreadPool(c.checkThreads(), r -> {
             Thread t = new Thread(r, "recipient-check");
             t.setDaemon(true);
             return t;
         });
         List<RecipientCheck> checks = new ArrayList<>();
-        if (c.validateProcess != null && !c.validateProcess.isBlank()) {
-            for (ProcessorName name : ProcessorName.parse(c.validateProcess)) {
-                checks.add(name == ProcessorName.SQL ? new SqlRecipientCheck(store, c.validateSql, checkExecutor)
-                        : new Debugger(c.debuggerLogReceivedMails));
-            }
+        for (ProcessorName name : c.validateProcess()) {
+            checks.add(name == ProcessorName.SQL ? new SqlRecipientCheck(store, c.validateSql(), checkExecutor)
+                    : new Debugger(c.debuggerLogReceivedMails()));
         }
-        return new Pipeline(List.copyOf(out), executor, List.copyOf(checks), checkExecutor, c.validateTimeoutMs);
+        return new Pipeline(List.copyOf(out), executor, List.copyOf(checks), checkExecutor,
+                c.validateTimeout().toMillis());
     }
 
     /**
      * Why a 250 might not survive a restart of a service save_process keeps bodies in (Redis asked for
      * its persistence settings, Memcached volatile by design); empty when every body is kept durably.
      */
-    public static List<String> durabilityWarnings(StoreConfig c) {
+    public static List<String> durabilityWarnings(StoreConfig config) {
+        PipelineSettings c = PipelineSettings.from(config);
         List<String> out = new ArrayList<>();
-        for (ProcessorName name : ProcessorName.parse(c.saveProcess)) {
+        for (ProcessorName name : c.saveProcess()) {
             if (name == ProcessorName.REDIS) {
-                out.addAll(Redis.durabilityWarnings(c.redis));
+                out.addAll(Redis.durabilityWarnings(c.redis()));
             } else if (name == ProcessorName.MEMCACHED) {
                 out.add(Memcached.VOLATILE);
             }

@@ -1,7 +1,6 @@
 package io.guerrilla.smtpd.pipeline;
 
 import io.guerrilla.smtpd.config.Limits;
-import io.guerrilla.smtpd.config.StoreConfig.KeyValueConfig;
 import io.guerrilla.smtpd.store.KeyValueBodies;
 import io.guerrilla.smtpd.store.StoreUnavailableException;
 import io.lettuce.core.RedisClient;
@@ -44,12 +43,12 @@ final class Redis implements Processor {
     private CompletableFuture<StatefulRedisConnection<String, byte[]>> connection;
     private volatile boolean healthy = true;
 
-    Redis(KeyValueConfig c) {
-        this.uri = KeyValueBodies.redisUri(c, Duration.ofMillis(c.timeoutMs));
-        this.ttl = c.ttl;
-        this.waitReplicas = c.waitReplicas;
-        this.waitTimeoutMs = c.waitTimeoutMs;
-        this.client = KeyValueBodies.redisClient(Duration.ofMillis(c.timeoutMs));
+    Redis(KeyValueSettings c) {
+        this.uri = KeyValueBodies.redisUri(c.host(), c.port(), c.database(), c.password(), Duration.ofMillis(c.timeoutMs()));
+        this.ttl = c.ttl();
+        this.waitReplicas = c.waitReplicas();
+        this.waitTimeoutMs = c.waitTimeoutMs();
+        this.client = KeyValueBodies.redisClient(Duration.ofMillis(c.timeoutMs()));
     }
 
     /**
@@ -57,13 +56,14 @@ final class Redis implements Processor {
      * own settings (CONFIG GET appendonly appendfsync; INFO replication for wait_replicas); empty when
      * it would. A server that refuses CONFIG (renamed, ACL) or cannot be reached is said so, not guessed.
      */
-    static List<String> durabilityWarnings(KeyValueConfig c) {
-        String redis = "store.redis: Redis at " + c.host + ":" + c.port;
+    static List<String> durabilityWarnings(KeyValueSettings c) {
+        String redis = "store.redis: Redis at " + c.host() + ":" + c.port();
         String fix = "; \"250 = stored\" holds for Redis bodies only with appendonly yes and appendfsync always"
                 + " (or wait_replicas with a failover that promotes a replica)";
-        Duration timeout = Duration.ofMillis(Math.max(c.timeoutMs, Limits.REDIS_CHECK_TIMEOUT_MS));
+        Duration timeout = Duration.ofMillis(Math.max(c.timeoutMs(), Limits.REDIS_CHECK_TIMEOUT_MS));
         RedisClient client = KeyValueBodies.redisClient(timeout);
-        try (StatefulRedisConnection<String, String> conn = client.connect(KeyValueBodies.redisUri(c, timeout))) {
+        try (StatefulRedisConnection<String, String> conn = client.connect(
+                KeyValueBodies.redisUri(c.host(), c.port(), c.database(), c.password(), timeout))) {
             RedisCommands<String, String> cmd = conn.sync();
             List<String> out = new ArrayList<>();
             try {
@@ -79,11 +79,11 @@ final class Redis implements Processor {
             } catch (RedisCommandExecutionException refused) {
                 out.add(redis + " refused CONFIG GET (" + refused.getMessage() + "): its persistence is unknown" + fix);
             }
-            if (c.waitReplicas > 0) {
+            if (c.waitReplicas() > 0) {
                 long replicas = cmd.info("replication").lines().filter(l -> l.startsWith("connected_slaves:"))
                         .mapToLong(l -> Long.parseLong(l.substring("connected_slaves:".length()).trim())).findFirst().orElse(0);
-                if (replicas < c.waitReplicas) {
-                    out.add(redis + " has " + replicas + " connected replicas but wait_replicas is " + c.waitReplicas
+                if (replicas < c.waitReplicas()) {
+                    out.add(redis + " has " + replicas + " connected replicas but wait_replicas is " + c.waitReplicas()
                             + ": every message gets 451 until enough replicas connect");
                 }
             }

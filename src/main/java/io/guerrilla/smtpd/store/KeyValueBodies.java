@@ -44,10 +44,13 @@ public final class KeyValueBodies implements AutoCloseable {
     }
 
     public static RedisURI redisUri(KeyValueConfig c, Duration timeout) {
-        RedisURI.Builder b = RedisURI.builder().withHost(c.host).withPort(c.port).withDatabase(c.database)
-                .withTimeout(timeout);
-        if (c.password != null && !c.password.isEmpty()) {
-            b.withPassword(c.password.toCharArray());
+        return redisUri(c.host, c.port, c.database, c.password, timeout);
+    }
+
+    public static RedisURI redisUri(String host, int port, int database, String password, Duration timeout) {
+        RedisURI.Builder b = RedisURI.builder().withHost(host).withPort(port).withDatabase(database).withTimeout(timeout);
+        if (password != null && !password.isEmpty()) {
+            b.withPassword(password.toCharArray());
         }
         return b.build();
     }
@@ -73,16 +76,20 @@ public final class KeyValueBodies implements AutoCloseable {
 
     /** Values are exactly the stored bytes: the transcoder never compresses or serializes them. */
     public static MemcachedClient memcachedClient(KeyValueConfig c) {
-        XMemcachedClientBuilder b = new XMemcachedClientBuilder(AddrUtil.getAddresses(c.host + ":" + c.port));
-        b.setConnectTimeout(c.timeoutMs);
-        b.setOpTimeout(c.timeoutMs);
+        return memcachedClient(c.host, c.port, c.timeoutMs);
+    }
+
+    public static MemcachedClient memcachedClient(String host, int port, int timeoutMs) {
+        XMemcachedClientBuilder b = new XMemcachedClientBuilder(AddrUtil.getAddresses(host + ":" + port));
+        b.setConnectTimeout(timeoutMs);
+        b.setOpTimeout(timeoutMs);
         SerializingTranscoder raw = new SerializingTranscoder();
         raw.setCompressionThreshold(Integer.MAX_VALUE);
         b.setTranscoder(raw);
         try {
             return b.build();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot set up the Memcached client for " + c.host + ":" + c.port, e);
+            throw new UncheckedIOException("cannot set up the Memcached client for " + host + ":" + port, e);
         }
     }
 

@@ -1,28 +1,46 @@
 package io.guerrilla.smtpd.store;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.guerrilla.smtpd.config.StoreConfig;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteLimits;
 
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
+import java.sql.Statement;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
  * What differs between the SQL databases: the JDBC URL, the DDL (same columns, each database's own
- * types), identifier quoting ({@code from} and {@code to} are reserved words) and how "now" and a
- * date are written. Everything else, the statements and the group commit, is shared by {@link SqlStore}.
+ * types), identifier quoting ({@code from} and {@code to} are reserved words), how "now" and a
+ * date are written, and what the embedded SQLite does apart from the network databases (one writer,
+ * a file to create and watch, large values joined in the database). Everything else, the statements
+ * and the group commit, is shared by {@link SqlStore}.
  */
 public enum SqlDialect {
     SQLITE('"', "datetime('now')") {
         @Override
-        String url(StoreConfig c) {
-            return "jdbc:sqlite:" + Path.of(c.path).toAbsolutePath();
+        String url(SqlSettings c) {
+            return "jdbc:sqlite:" + Path.of(c.path()).toAbsolutePath();
         }
 
         @Override
@@ -67,14 +85,104 @@ public enum SqlDialect {
         Map<String, String> additions() {
             return additions("TEXT", "INTEGER NOT NULL DEFAULT 0");
         }
+
+        @Override
+        boolean createsSchemaOnOpen() {
+            return true;
+        }
+
+        @Override
+        int writers(SqlSettings c) {
+            return 1;
+        }
+
+        @Override
+        void configurePool(HikariConfig h, SqlSettings c) throws StoreException {
+            try {
+                Path db = Path.of(c.path()).toAbsolutePath();
+                SqlStore.createPrivately(db);
+                if (Files.size(db) == 0) {
+                    SqlStore.createSqliteFile(jdbcUrl(c));
+                }
+            } catch (Exception e) {
+                throw new StoreException("cannot create " + c.path() + ": " + e.getMessage(), e);
+            }
+            // SQLite has one writer at a time anyway; WAL lets readers work beside it.
+            h.setMaximumPoolSize(1);
+            h.addDataSourceProperty("journal_mode", "WAL");
+            h.addDataSourceProperty("synchronous", c.synchronous().toUpperCase(Locale.ROOT));
+            // Another process's write lock must not hold a batch (and its clients' replies) past the store timeout.
+            h.addDataSourceProperty("busy_timeout", Long.toString(Math.min(SqlStore.SQLITE_BUSY_TIMEOUT_MS,
+                    TimeUnit.SECONDS.toMillis(c.timeout()))));
+            h.setConnectionInitSql("PRAGMA wal_autocheckpoint=" + SqlStore.SQLITE_WAL_AUTOCHECKPOINT_PAGES);
+        }
+
+        @Override
+        SqliteFile databaseFile(SqlSettings c) {
+            return new SqliteFile(Path.of(c.path()));
+        }
+
+        @Override
+        Connection pingConnection(SqlSettings c, HikariDataSource pool) throws SQLException {
+            if (!Files.isRegularFile(Path.of(c.path()))) {
+                return null;
+            }
+            return DriverManager.getConnection(jdbcUrl(c));
+        }
+
+        @Override
+        void boundQueryTime(Statement st, long deadline) {
+            // A local file: nothing to freeze on the other end of a socket; its busy timeout bounds lock waits.
+        }
+
+        /**
+         * sqlite-jdbc would read a bound stream into one array, so the bytes go in parts of
+         * {@link SqlStore#PART_BYTES} into a temporary table and SQLite joins them into the row itself,
+         * in its own memory: the heap never holds more than one part.
+         */
+        @Override
+        void insertLarge(Connection c, PreparedStatement insert, MailRow row) throws SQLException, IOException {
+            // Values up to SQLite's compile-time maximum (2 GiB - 1) instead of its run-time default of 1e9.
+            c.unwrap(SQLiteConnection.class).setLimit(SQLiteLimits.SQLITE_LIMIT_LENGTH, Integer.MAX_VALUE);
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TEMP TABLE IF NOT EXISTS mail_part (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+                st.execute("DELETE FROM temp.mail_part");
+                long written = 0;
+                try (PreparedStatement part = c.prepareStatement("INSERT INTO temp.mail_part (seq, data) VALUES (?, ?)");
+                     InputStream in = row.mail().open()) {
+                    byte[] buffer = new byte[SqlStore.PART_BYTES];
+                    int n;
+                    for (int seq = 0; (n = in.readNBytes(buffer, 0, SqlStore.PART_BYTES)) > 0; seq++) {
+                        part.setInt(1, seq);
+                        part.setBytes(2, n == SqlStore.PART_BYTES ? buffer : Arrays.copyOf(buffer, n));
+                        part.executeUpdate();
+                        written += n;
+                    }
+                }
+                if (written != row.mail().length()) {
+                    throw new EOFException("message of " + row.mail().length() + " octets read back as " + written);
+                }
+                try (PreparedStatement joined = c.prepareStatement(insert(
+                        "(SELECT CAST(group_concat(data, '' ORDER BY seq) AS BLOB) FROM temp.mail_part)"))) {
+                    MailColumn.bindAll(this, joined, row);
+                    joined.executeUpdate();
+                }
+                st.execute("DELETE FROM temp.mail_part");
+            }
+        }
+
+        @Override
+        String describe(SqlSettings c) {
+            return "SQLite database " + c.path();
+        }
     },
 
     /** The seed's DDL, with utf8mb4 (MySQL's utf8 is 3-byte and cannot hold every address or subject) and go-guerrilla's columns. */
     MYSQL('`', "UTC_TIMESTAMP()") {
         @Override
-        String url(StoreConfig c) {
-            return "jdbc:mariadb://" + c.host + ":" + (c.port == 0 ? 3306 : c.port) + "/" + c.database
-                    + "?connectTimeout=" + c.connectTimeoutMs + "&socketTimeout=" + c.timeout * 1000L;
+        String url(SqlSettings c) {
+            return "jdbc:mariadb://" + c.host() + ":" + (c.port() == 0 ? 3306 : c.port()) + "/" + c.database()
+                    + "?connectTimeout=" + c.connectTimeoutMs() + "&socketTimeout=" + c.timeout() * 1000L;
         }
 
         @Override
@@ -116,15 +224,26 @@ public enum SqlDialect {
         Map<String, String> additions() {
             return additions("varchar(255)", "tinyint(1) NOT NULL DEFAULT 0");
         }
+
+        /**
+         * max_allowed_packet: a larger statement makes the server drop the connection, which would fail
+         * the messages after it too, so such a row is refused before it is sent.
+         */
+        @Override
+        long maxPacketBytes(Connection c) throws SQLException {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT @@max_allowed_packet")) {
+                return rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
+            }
+        }
     },
 
     POSTGRES('"', "(now() AT TIME ZONE 'UTC')") {
         @Override
-        String url(StoreConfig c) {
+        String url(SqlSettings c) {
             // The PostgreSQL driver counts its timeouts in seconds.
-            return "jdbc:postgresql://" + c.host + ":" + (c.port == 0 ? 5432 : c.port) + "/" + c.database
-                    + "?reWriteBatchedInserts=true&connectTimeout=" + Math.max(1, c.connectTimeoutMs / 1000)
-                    + "&socketTimeout=" + c.timeout;
+            return "jdbc:postgresql://" + c.host() + ":" + (c.port() == 0 ? 5432 : c.port()) + "/" + c.database()
+                    + "?reWriteBatchedInserts=true&connectTimeout=" + Math.max(1, c.connectTimeoutMs() / 1000)
+                    + "&socketTimeout=" + c.timeout();
         }
 
         @Override
@@ -173,6 +292,12 @@ public enum SqlDialect {
         Map<String, String> readIndexes() {
             return Map.of(MAILBOX_INDEX, "CREATE INDEX " + MAILBOX_INDEX + " ON new_mail (\"to\", mail_id)");
         }
+
+        @Override
+        String socketTimeout(SqlSettings c) {
+            // The PostgreSQL driver counts its timeouts in seconds.
+            return Integer.toString(c.timeout());
+        }
     };
 
     private static final DateTimeFormatter SQL_DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
@@ -200,9 +325,14 @@ public enum SqlDialect {
         };
     }
 
-    /** The JDBC URL: the config's dsn when given, otherwise built from host, port and database. */
+    /** The JDBC URL of a store section: the dsn when given, otherwise built from host, port and database. */
     public String jdbcUrl(StoreConfig c) {
-        return this != SQLITE && c.dsn != null && !c.dsn.isBlank() ? c.dsn : url(c);
+        return jdbcUrl(SqlSettings.from(c));
+    }
+
+    /** The JDBC URL: the settings' dsn when given, otherwise built from host, port and database. */
+    public String jdbcUrl(SqlSettings c) {
+        return this != SQLITE && c.dsn() != null && !c.dsn().isBlank() ? c.dsn() : url(c);
     }
 
     /** A password parameter ({@code password=}, {@code pwd=}...) in a URL's query or properties. */
@@ -220,7 +350,7 @@ public enum SqlDialect {
         return USERINFO_PASSWORD.matcher(t).replaceAll("$1***@");
     }
 
-    abstract String url(StoreConfig c);
+    abstract String url(SqlSettings c);
 
     /** Creates what is missing; each statement is idempotent, so init-db may run again. */
     abstract List<String> ddl();
@@ -273,6 +403,80 @@ public enum SqlDialect {
         return "ALTER TABLE new_mail ADD COLUMN " + name + " " + additions().get(name);
     }
 
+    /** Whether the store creates missing tables when it opens (an embedded file) rather than only by init-db. */
+    boolean createsSchemaOnOpen() {
+        return false;
+    }
+
+    /** Group-commit writers: one per pooled connection for a network database. */
+    int writers(SqlSettings c) {
+        return c.poolSize();
+    }
+
+    /** Sets what the pool needs beyond the JDBC URL; for SQLite, creates the file privately first. */
+    void configurePool(HikariConfig h, SqlSettings c) throws StoreException {
+        h.setUsername(c.user());
+        h.setPassword(c.password());
+        // A read from a frozen server (SIGSTOP, a hung host) returns within the store timeout instead of
+        // never, so its writer and the saves it holds end; their clients already got 451 at the timeout.
+        h.addDataSourceProperty("socketTimeout", socketTimeout(c));
+        // One connection more than writers, for the probe and the schema check.
+        h.setMaximumPoolSize(c.poolSize() + 1);
+        h.setMinimumIdle(c.poolMinIdle());
+    }
+
+    /** The driver's socketTimeout property: the store timeout in the unit the driver counts. */
+    String socketTimeout(SqlSettings c) {
+        return Long.toString(TimeUnit.SECONDS.toMillis(c.timeout()));
+    }
+
+    /** The file whose identity every commit checks (SQLite); null when there is none. */
+    SqliteFile databaseFile(SqlSettings c) {
+        return null;
+    }
+
+    /**
+     * A connection for a readiness probe, or null when the database is plainly not there. SQLite opens
+     * the file by its path, so a removed or replaced file shows; the others take one from the pool.
+     */
+    Connection pingConnection(SqlSettings c, HikariDataSource pool) throws SQLException {
+        return pool.getConnection();
+    }
+
+    /** The largest statement the database takes, read when the schema is checked; unbounded unless it says. */
+    long maxPacketBytes(Connection c) throws SQLException {
+        return Long.MAX_VALUE;
+    }
+
+    /**
+     * Bounds the next statement by what is left of its transaction's store.timeout ({@code deadline}, a
+     * {@link System#nanoTime} value), so a transaction, not only each statement, ends in about that time
+     * and its clients hear its real outcome; also a statement the database takes but never answers.
+     */
+    void boundQueryTime(Statement st, long deadline) throws SQLException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new SQLTimeoutException("transaction took longer than store.timeout");
+        }
+        st.setQueryTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(left + TimeUnit.SECONDS.toNanos(1) - 1)));
+    }
+
+    /** Writes one large row without reading it into an array: the network drivers stream a bound stream themselves. */
+    void insertLarge(Connection c, PreparedStatement insert, MailRow row) throws SQLException, IOException {
+        try (InputStream in = row.mail().open()) {
+            MailColumn.bindAll(this, insert, row);
+            insert.setBinaryStream(MailColumn.MAIL_PARAMETER, in, row.mail().length());
+            insert.executeUpdate();
+        }
+    }
+
+    /** The database as logs and errors name it, without its password. */
+    String describe(SqlSettings c) {
+        return name().toLowerCase(Locale.ROOT) + " database " + (c.dsn() == null || c.dsn().isBlank()
+                ? c.user() + "@" + c.host() + ":" + (c.port() == 0 ? "default port" : c.port()) + "/" + c.database()
+                : redact(c.dsn()));
+    }
+
     /** Binds a UTC receive time to a DATETIME/TIMESTAMP column (SQLite: its TEXT date format). */
     void bindDate(PreparedStatement ps, int index, LocalDateTime utc) throws SQLException {
         ps.setObject(index, utc);
@@ -291,13 +495,17 @@ public enum SqlDialect {
     static final String PARAMETER = "?";
 
     /**
-     * The row insert: {@code mail} comes last, as {@code mailValue} (a parameter or an expression that
-     * builds the value in the database), so every other column binds by the same index either way.
+     * The row insert of every {@link MailColumn}: {@code mail} comes last, as {@code mailValue} (a
+     * parameter or an expression that builds the value in the database), so every other column binds by
+     * the same index either way.
      */
     String insert(String mailValue) {
-        return "INSERT INTO new_mail (date, " + q("from") + ", " + q("to") + ", subject, body, charset, hash,"
-                + " content_type, recipient, has_attach, ip_addr, message_id, reply_to, sender, return_path, is_tls,"
-                + " spam_score, mail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," + mailValue + ")";
+        StringBuilder columns = new StringBuilder();
+        for (MailColumn c : MailColumn.values()) {
+            columns.append(q(c.column)).append(", ");
+        }
+        return "INSERT INTO new_mail (" + columns + "mail) VALUES (" + "?,".repeat(MailColumn.values().length)
+                + mailValue + ")";
     }
 
     String countReceived() {

@@ -7,14 +7,10 @@ import io.guerrilla.smtpd.config.RetentionConfig;
 import io.guerrilla.smtpd.config.StoreConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
-import org.sqlite.SQLiteLimits;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -32,7 +28,6 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -59,7 +54,7 @@ public final class SqlStore implements MailStore {
     /** How soon writes resume after the database returns; a probe every second costs nothing. */
     static final long PROBE_INTERVAL_MS = 1000;
 
-    private final StoreConfig config;
+    private final SqlSettings settings;
     private final SqlDialect dialect;
     private final List<GroupCommitter<List<MailRow>>> writers = new ArrayList<>();
     private final AtomicInteger nextWriter = new AtomicInteger();
@@ -83,7 +78,6 @@ public final class SqlStore implements MailStore {
     static final long STREAM_ABOVE_BYTES = 1024 * 1024;
     /** What SQLite streaming holds on the heap per large row; big enough that parts are few. */
     static final int PART_BYTES = 1024 * 1024;
-    private static final int MAIL_PARAMETER = 18;
     /** Room in a MariaDB packet for the statement and the other columns next to {@code mail}. */
     static final long PACKET_HEADROOM_BYTES = 64 * 1024;
     /**
@@ -98,15 +92,15 @@ public final class SqlStore implements MailStore {
     private final SqliteFile databaseFile;
 
     public SqlStore(StoreConfig config) {
-        this(config, n -> { });
+        this(SqlSettings.from(config), n -> { });
     }
 
     /** @param batchCommitted told the size of every group commit (for metrics) */
-    public SqlStore(StoreConfig config, IntConsumer batchCommitted) {
+    public SqlStore(SqlSettings settings, IntConsumer batchCommitted) {
         this.batchCommitted = batchCommitted;
-        this.config = config;
-        this.dialect = SqlDialect.of(config);
-        this.databaseFile = dialect == SqlDialect.SQLITE ? new SqliteFile(Path.of(config.path)) : null;
+        this.settings = settings;
+        this.dialect = settings.dialect();
+        this.databaseFile = dialect.databaseFile(settings);
     }
 
     public SqlDialect dialect() {
@@ -117,7 +111,7 @@ public final class SqlStore implements MailStore {
     public void open() throws StoreException {
         startPool();
         StoreException createFailed = null;
-        if (dialect == SqlDialect.SQLITE) {
+        if (dialect.createsSchemaOnOpen()) {
             try {
                 createSchema();
             } catch (StoreException e) {
@@ -145,11 +139,11 @@ public final class SqlStore implements MailStore {
             log.warn("{} unreachable ({}): starting anyway; messages get 451 4.3.0 until it is reachable,"
                     + " and the schema is checked then", describe(), SqlDialect.redact(e.getMessage()));
         }
-        int count = dialect == SqlDialect.SQLITE ? 1 : config.poolSize;
+        int count = dialect.writers(settings);
         for (int i = 0; i < count; i++) {
             writers.add(new GroupCommitter<>(dialect.name().toLowerCase(Locale.ROOT) + "-writer-" + i, this::write,
-                    config.batchSize, config.maxBatchBytes, SqlStore::bytes, config.batchWaitMs, config.queueCapacity,
-                    batchCommitted));
+                    settings.batchSize(), settings.maxBatchBytes(), SqlStore::bytes, settings.batchWaitMs(),
+                    settings.queueCapacity(), batchCommitted));
         }
         probe = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "store-probe");
@@ -165,39 +159,11 @@ public final class SqlStore implements MailStore {
         }
         HikariConfig h = new HikariConfig();
         h.setPoolName("store");
-        h.setJdbcUrl(dialect.jdbcUrl(config));
-        if (dialect == SqlDialect.SQLITE) {
-            try {
-                Path db = Path.of(config.path).toAbsolutePath();
-                createPrivately(db);
-                if (Files.size(db) == 0) {
-                    createSqliteFile();
-                }
-            } catch (Exception e) {
-                throw new StoreException("cannot create " + config.path + ": " + e.getMessage(), e);
-            }
-            // SQLite has one writer at a time anyway; WAL lets readers work beside it.
-            h.setMaximumPoolSize(1);
-            h.addDataSourceProperty("journal_mode", "WAL");
-            h.addDataSourceProperty("synchronous", config.synchronous.toUpperCase(Locale.ROOT));
-            // Another process's write lock must not hold a batch (and its clients' replies) past the store timeout.
-            h.addDataSourceProperty("busy_timeout", Long.toString(Math.min(SQLITE_BUSY_TIMEOUT_MS,
-                    TimeUnit.SECONDS.toMillis(config.timeout))));
-            h.setConnectionInitSql("PRAGMA wal_autocheckpoint=" + SQLITE_WAL_AUTOCHECKPOINT_PAGES);
-        } else {
-            h.setUsername(config.user);
-            h.setPassword(config.password);
-            // A read from a frozen server (SIGSTOP, a hung host) returns within the store timeout instead of
-            // never, so its writer and the saves it holds end; their clients already got 451 at the timeout.
-            h.addDataSourceProperty("socketTimeout", dialect == SqlDialect.POSTGRES
-                    ? Integer.toString(config.timeout) : Long.toString(TimeUnit.SECONDS.toMillis(config.timeout)));
-            // One connection more than writers, for the probe and the schema check.
-            h.setMaximumPoolSize(config.poolSize + 1);
-            h.setMinimumIdle(config.poolMinIdle);
-        }
+        h.setJdbcUrl(dialect.jdbcUrl(settings));
+        dialect.configurePool(h, settings);
         h.setConnectionTimeout(dialect == SqlDialect.SQLITE
-                ? Math.max(config.connectTimeoutMs, Limits.SQLITE_CONNECTION_WAIT_MS) : config.connectTimeoutMs);
-        h.setValidationTimeout(Math.max(250, config.connectTimeoutMs / 2));
+                ? Math.max(settings.connectTimeoutMs(), Limits.SQLITE_CONNECTION_WAIT_MS) : settings.connectTimeoutMs());
+        h.setValidationTimeout(Math.max(250, settings.connectTimeoutMs() / 2));
         // Start without a database: the server answers 451 until it is there (see class comment).
         h.setInitializationFailTimeout(-1);
         try {
@@ -244,13 +210,7 @@ public final class SqlStore implements MailStore {
 
     /** Throws a StoreException that lists every missing table, column and row, and how to create them. */
     void checkSchema(Connection c) throws SQLException, StoreException {
-        if (dialect == SqlDialect.MYSQL) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT @@max_allowed_packet")) {
-                if (rs.next()) {
-                    maxPacketBytes = rs.getLong(1);
-                }
-            }
-        }
+        maxPacketBytes = dialect.maxPacketBytes(c);
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, List<String>> table : SqlDialect.REQUIRED_COLUMNS.entrySet()) {
             Set<String> present;
@@ -301,8 +261,8 @@ public final class SqlStore implements MailStore {
      * the file system. SQLite takes that setting only before the file is first written, so before
      * the pool's connections switch it to WAL; an existing file needs a VACUUM (purge --vacuum).
      */
-    private void createSqliteFile() throws SQLException {
-        try (Connection c = DriverManager.getConnection(dialect.jdbcUrl(config)); Statement st = c.createStatement()) {
+    static void createSqliteFile(String jdbcUrl) throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement()) {
             st.execute("PRAGMA auto_vacuum = INCREMENTAL");
             st.execute("PRAGMA journal_mode = WAL");
         }
@@ -350,7 +310,7 @@ public final class SqlStore implements MailStore {
     @Override
     public boolean exists(String query, String parameter) throws StoreException {
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(query)) {
-            ps.setQueryTimeout((int) Math.max(1, TimeUnit.MILLISECONDS.toSeconds(config.validateTimeoutMs)));
+            ps.setQueryTimeout((int) Math.max(1, TimeUnit.MILLISECONDS.toSeconds(settings.validateTimeoutMs())));
             ps.setString(1, parameter);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
@@ -384,7 +344,7 @@ public final class SqlStore implements MailStore {
 
     /**
      * Readiness asks the database now rather than trusting the last write: a connection of its own
-     * (for SQLite, to the file by its path, so a removed or replaced file shows) and a query on the
+     * ({@link SqlDialect#pingConnection}) and a query on the
      * schema. Blocks for at most the connect timeout plus {@link #PING_QUERY_TIMEOUT_SECONDS}.
      */
     @Override
@@ -392,15 +352,15 @@ public final class SqlStore implements MailStore {
         if (!healthy || pool == null) {
             return false;
         }
-        if (dialect == SqlDialect.SQLITE && !Files.isRegularFile(Path.of(config.path))) {
-            return false;
-        }
-        try (Connection c = dialect == SqlDialect.SQLITE
-                ? DriverManager.getConnection(dialect.jdbcUrl(config)) : pool.getConnection();
-             Statement st = c.createStatement()) {
-            st.setQueryTimeout(PING_QUERY_TIMEOUT_SECONDS);
-            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM gm2_setting")) {
-                return rs.next();
+        try (Connection c = dialect.pingConnection(settings, pool)) {
+            if (c == null) {
+                return false;
+            }
+            try (Statement st = c.createStatement()) {
+                st.setQueryTimeout(PING_QUERY_TIMEOUT_SECONDS);
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM gm2_setting")) {
+                    return rs.next();
+                }
             }
         } catch (SQLException e) {
             return false;
@@ -457,7 +417,7 @@ public final class SqlStore implements MailStore {
      */
     private void inTransaction(Connection c, int messages, Work work) throws SQLException, StoreException {
         try {
-            Object opened = dialect == SqlDialect.SQLITE ? databaseFile.openedBy(c) : null;
+            Object opened = databaseFile != null ? databaseFile.openedBy(c) : null;
             c.setAutoCommit(false);
             work.run();
             commit(c, messages);
@@ -496,7 +456,7 @@ public final class SqlStore implements MailStore {
         if (!healthy) {
             throw new StoreUnavailableException(describe() + " unavailable: " + lastProblem);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.timeout);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.timeout());
         try (Connection c = pool.getConnection()) {
             inTransaction(c, messages.size(), () -> insert(c, messages, deadline));
         } catch (StoreUnavailableException e) {
@@ -516,22 +476,6 @@ public final class SqlStore implements MailStore {
             }
             throw e;
         }
-    }
-
-    /**
-     * Bounds the next statement by what is left of the transaction's store.timeout, so a transaction
-     * (not only each statement) ends in about that time and its clients hear its real outcome. SQLite's
-     * waits are bounded by its busy timeout instead; its writes are local.
-     */
-    private void bound(Statement st, long deadline) throws SQLException {
-        if (dialect == SqlDialect.SQLITE) {
-            return;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            throw new SQLTimeoutException("transaction took longer than store.timeout");
-        }
-        st.setQueryTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(left + TimeUnit.SECONDS.toNanos(1) - 1)));
     }
 
     /** A statement cancelled by its query timeout: JDBC's own class, MariaDB's 70100, PostgreSQL's 57014. */
@@ -560,22 +504,22 @@ public final class SqlStore implements MailStore {
                         large.add(row);
                         continue;
                     }
-                    bind(insert, row);
-                    insert.setBytes(MAIL_PARAMETER, row.mail().readAllBytes());
+                    MailColumn.bindAll(dialect, insert, row);
+                    insert.setBytes(MailColumn.MAIL_PARAMETER, row.mail().readAllBytes());
                     insert.addBatch();
                     batched = true;
                 }
             }
             if (batched) {
-                bound(insert, deadline);
+                dialect.boundQueryTime(insert, deadline);
                 insert.executeBatch();
             }
             for (MailRow row : large) {
-                bound(insert, deadline);
-                insertStreaming(c, insert, row);
+                dialect.boundQueryTime(insert, deadline);
+                dialect.insertLarge(c, insert, row);
             }
             count.setInt(1, messages.size());
-            bound(count, deadline);
+            dialect.boundQueryTime(count, deadline);
             count.executeUpdate();
         }
     }
@@ -600,7 +544,7 @@ public final class SqlStore implements MailStore {
         }
         Connection c = sqliteConnection();
         try (Statement st = c.createStatement()) {
-            st.execute("PRAGMA synchronous = " + config.synchronous.toUpperCase(Locale.ROOT));
+            st.execute("PRAGMA synchronous = " + settings.synchronous().toUpperCase(Locale.ROOT));
             st.execute("PRAGMA wal_autocheckpoint = " + SQLITE_WAL_AUTOCHECKPOINT_PAGES);
         } catch (SQLException e) {
             c.close();
@@ -620,7 +564,7 @@ public final class SqlStore implements MailStore {
 
     /** A connection of its own to the SQLite file, waiting for another's write lock as the pool's do. */
     private Connection sqliteConnection() throws SQLException {
-        Connection c = DriverManager.getConnection(dialect.jdbcUrl(config));
+        Connection c = DriverManager.getConnection(dialect.jdbcUrl(settings));
         try (Statement st = c.createStatement()) {
             st.execute("PRAGMA busy_timeout = " + SQLITE_BUSY_TIMEOUT_MS);
         } catch (SQLException e) {
@@ -654,71 +598,6 @@ public final class SqlStore implements MailStore {
     }
 
     /**
-     * One large row, streamed rather than read into an array. The network drivers stream a bound
-     * stream themselves. sqlite-jdbc would read it into one array, so for SQLite the bytes go in parts
-     * of {@link #PART_BYTES} into a temporary table and SQLite joins them into the row itself, in its own
-     * memory: the heap never holds more than one part.
-     */
-    private void insertStreaming(Connection c, PreparedStatement insert, MailRow row) throws SQLException, IOException {
-        if (dialect != SqlDialect.SQLITE) {
-            try (InputStream in = row.mail().open()) {
-                bind(insert, row);
-                insert.setBinaryStream(MAIL_PARAMETER, in, row.mail().length());
-                insert.executeUpdate();
-            }
-            return;
-        }
-        // Values up to SQLite's compile-time maximum (2 GiB - 1) instead of its run-time default of 1e9.
-        c.unwrap(SQLiteConnection.class).setLimit(SQLiteLimits.SQLITE_LIMIT_LENGTH, Integer.MAX_VALUE);
-        try (Statement st = c.createStatement()) {
-            st.execute("CREATE TEMP TABLE IF NOT EXISTS mail_part (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)");
-            st.execute("DELETE FROM temp.mail_part");
-            long written = 0;
-            try (PreparedStatement part = c.prepareStatement("INSERT INTO temp.mail_part (seq, data) VALUES (?, ?)");
-                 InputStream in = row.mail().open()) {
-                byte[] buffer = new byte[PART_BYTES];
-                int n;
-                for (int seq = 0; (n = in.readNBytes(buffer, 0, PART_BYTES)) > 0; seq++) {
-                    part.setInt(1, seq);
-                    part.setBytes(2, n == PART_BYTES ? buffer : Arrays.copyOf(buffer, n));
-                    part.executeUpdate();
-                    written += n;
-                }
-            }
-            if (written != row.mail().length()) {
-                throw new EOFException("message of " + row.mail().length() + " octets read back as " + written);
-            }
-            try (PreparedStatement joined = c.prepareStatement(dialect.insert(
-                    "(SELECT CAST(group_concat(data, '' ORDER BY seq) AS BLOB) FROM temp.mail_part)"))) {
-                bind(joined, row);
-                joined.executeUpdate();
-            }
-            st.execute("DELETE FROM temp.mail_part");
-        }
-    }
-
-    /** Binds every column but {@code mail} ({@link #MAIL_PARAMETER}), which is bound as its size asks. */
-    private void bind(PreparedStatement ps, MailRow r) throws SQLException {
-        dialect.bindDate(ps, 1, SqlDialect.utc(r.date()));
-        ps.setString(2, r.from());
-        ps.setString(3, r.to());
-        ps.setString(4, r.subject());
-        ps.setString(5, r.body());
-        ps.setString(6, r.charset());
-        ps.setString(7, r.hash());
-        ps.setString(8, r.contentType());
-        ps.setString(9, r.recipient());
-        ps.setInt(10, r.hasAttach() ? 1 : 0);
-        ps.setString(11, r.ipAddr());
-        ps.setString(12, r.messageId());
-        ps.setString(13, r.replyTo());
-        ps.setString(14, r.sender());
-        ps.setString(15, r.returnPath());
-        ps.setBoolean(16, r.isTls());
-        ps.setFloat(17, r.spamScore());
-    }
-
-    /**
      * Whether the failure is the database being out of reach rather than this statement being wrong:
      * SQLSTATE class 08 (connection exception), PostgreSQL's 57P (server shutting down), or the pool's
      * connection timeout.
@@ -746,7 +625,7 @@ public final class SqlStore implements MailStore {
      * Creates the database's missing directories 0750 and the file 0640 (set after creation, so the
      * umask cannot widen them) before SQLite opens it; warns when an existing file is readable by others.
      */
-    private static void createPrivately(Path db) throws IOException {
+    static void createPrivately(Path db) throws IOException {
         Path parent = db.getParent();
         List<Path> missing = new ArrayList<>();
         for (Path p = parent; p != null && !Files.exists(p); p = p.getParent()) {
@@ -781,10 +660,7 @@ public final class SqlStore implements MailStore {
     }
 
     private String describe() {
-        return dialect == SqlDialect.SQLITE ? "SQLite database " + config.path
-                : dialect.name().toLowerCase(Locale.ROOT) + " database " + (config.dsn == null || config.dsn.isBlank()
-                        ? config.user + "@" + config.host + ":" + (config.port == 0 ? "default port" : config.port)
-                        + "/" + config.database : SqlDialect.redact(config.dsn));
+        return dialect.describe(settings);
     }
 
     @Override

@@ -45,8 +45,8 @@ class FrozenDatabaseIT {
             int admin = Ports.free();
             Path config = dir.resolve("guerrilla.yaml");
             // shutdown_timeout far above the store timeout: a stop that waits it out is the leak showing.
-            Files.writeString(config, ConfigFiles.yaml(port, store) + "  timeout: " + STORE_TIMEOUT_SECONDS
-                    + "\nshutdown_timeout: 120\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
+            Files.writeString(config, ConfigFiles.yaml(port, store).replace("store:\n", "store:\n  timeout: "
+                    + STORE_TIMEOUT_SECONDS + "\n") + "shutdown_timeout: 120\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
             assertThat(Commands.run(List.of(ServerProcess.launcher().toString(), "init-db", "-c", config.toString())))
                     .contains("schema ready");
 

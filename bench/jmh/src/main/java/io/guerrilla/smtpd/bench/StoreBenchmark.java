@@ -5,6 +5,7 @@ import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.mail.MessageBody;
 import io.guerrilla.smtpd.mail.QueueIds;
 import io.guerrilla.smtpd.pipeline.Pipeline;
+import io.guerrilla.smtpd.pipeline.PipelineSettings;
 import io.guerrilla.smtpd.smtp.MailAddress;
 import io.guerrilla.smtpd.store.SaveClaim;
 import io.guerrilla.smtpd.store.SqlStore;
@@ -74,7 +75,7 @@ public class StoreBenchmark {
         config.synchronous = synchronous;
         store = new SqlStore(config);
         store.open();
-        pipeline = Pipeline.create(config, store, processing);
+        pipeline = Pipeline.create(PipelineSettings.from(config), store, processing);
         content = io.guerrilla.smtpd.bench.Messages.content(size);
     }
 

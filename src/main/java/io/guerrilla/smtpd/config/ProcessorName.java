@@ -1,4 +1,4 @@
-package io.guerrilla.smtpd.pipeline;
+package io.guerrilla.smtpd.config;
 
 import java.util.ArrayList;
 import java.util.List;
