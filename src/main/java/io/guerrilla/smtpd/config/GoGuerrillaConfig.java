@@ -58,6 +58,11 @@ final class GoGuerrillaConfig {
         List<String> warnings = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         ObjectNode out = translate(in, warnings, errors, source);
+        // go-guerrilla never deleted mail, and a front end reading its table may keep mail for days:
+        // migrating must not start deleting it after retention's default hour.
+        out.putObject("retention").put("max_age", "0").put("max_per_mailbox", 0);
+        warnings.add("retention: off (go-guerrilla never deleted mail); to bound the store, write a YAML config with"
+                + " retention.max_age / max_per_mailbox");
         List<String> sourced = warnings.stream().map(w -> source + ": " + w).toList();
         if (!errors.isEmpty()) {
             throw new ConfigException(errors.stream().map(e -> source + ": " + e)

@@ -106,6 +106,8 @@ class GoGuerrillaConfigTest {
         assertThat(c.warnings).noneSatisfy(w -> assertThat(w).contains("start_tls_on"));
         assertThat(c.warnings).anySatisfy(w -> assertThat(w).contains("servers[1]: is_enabled is false"));
         assertThat(c.warnings).noneSatisfy(w -> assertThat(w).contains("max_size"));
+        assertThat(c.retention.enabled()).as("go-guerrilla never deleted mail: no retention after migrating").isFalse();
+        assertThat(c.warnings).anySatisfy(w -> assertThat(w).contains("retention: off"));
     }
 
     @Test
