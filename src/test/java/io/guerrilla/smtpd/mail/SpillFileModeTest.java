@@ -20,7 +20,8 @@ class SpillFileModeTest {
     void spillFilesAre0600(@TempDir Path dir) throws Exception {
         MessageBody body = new MessageBody(UnpooledByteBufAllocator.DEFAULT, 1 << 20, 16, dir);
         try {
-            byte[] data = "x".repeat(4096).getBytes();
+            // More than one 64 KiB write chunk: the file is created when the first full chunk is handed to the writer.
+            byte[] data = "x".repeat(200_000).getBytes();
             body.append(data, 0, data.length);
             assertThat(body.spilled()).isTrue();
             List<String> modes = new ArrayList<>();
