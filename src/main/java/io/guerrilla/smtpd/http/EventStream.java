@@ -51,6 +51,11 @@ final class EventStream implements MailboxEvents.Listener {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     private List<Summary> pending = new ArrayList<>();
+    /**
+     * Ids the catch-up query sent. The shared poll may find the same rows after the catch-up (its
+     * cursor can be behind the query's), so live events are checked against them: sent once only.
+     */
+    private final Set<Long> sentByCatchUp = new HashSet<>();
     private boolean caughtUp;
     private boolean writing;
     private boolean closed;
@@ -102,6 +107,7 @@ final class EventStream implements MailboxEvents.Listener {
         List<Summary> live;
         synchronized (this) {
             caughtUp = true;
+            sentByCatchUp.addAll(sent);
             live = pending;
             pending = null;
         }
@@ -117,6 +123,9 @@ final class EventStream implements MailboxEvents.Listener {
         synchronized (this) {
             if (!caughtUp) {
                 pending.add(s);
+                return;
+            }
+            if (sentByCatchUp.remove(s.id())) {
                 return;
             }
         }

@@ -2,6 +2,7 @@ package io.guerrilla.smtpd.cli;
 
 import io.guerrilla.smtpd.support.Commands;
 import io.guerrilla.smtpd.support.Databases;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.Ports;
 import io.guerrilla.smtpd.support.Requirements;
 import io.guerrilla.smtpd.support.TestCertificates;
@@ -94,6 +95,7 @@ class CliTruthfulnessTest {
     }
 
     @Test
+    @NeedsServices
     void connectReachesTheRealStores(@TempDir Path dir) throws Exception {
         Databases.require("mariadb", 3306);
         Databases.require("redis", 6379);

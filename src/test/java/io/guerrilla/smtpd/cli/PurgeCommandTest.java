@@ -3,6 +3,7 @@ package io.guerrilla.smtpd.cli;
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.store.SqlStore;
 import io.guerrilla.smtpd.support.Databases;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.Rows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +57,7 @@ class PurgeCommandTest {
     }
 
     @Test
+    @NeedsServices
     void checkConfigWarnsWhenBodiesExpireBeforeRetentionDeletesTheirRows(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("c.yaml");
         Files.writeString(cfg, """

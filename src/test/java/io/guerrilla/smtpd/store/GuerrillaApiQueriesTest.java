@@ -2,6 +2,7 @@ package io.guerrilla.smtpd.store;
 
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.support.Databases;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.Rows;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,6 +15,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The Guerrilla Mail API's queries on every SQL store: slices by id range and offset, counts, read marks, the shared key. */
+@NeedsServices
 class GuerrillaApiQueriesTest {
 
     @ParameterizedTest(name = "{0}")

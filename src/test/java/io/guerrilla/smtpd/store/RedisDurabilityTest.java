@@ -3,6 +3,7 @@ package io.guerrilla.smtpd.store;
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.pipeline.Pipeline;
 import io.guerrilla.smtpd.support.Databases;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.PrivateService;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
@@ -29,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a 250 would not survive a Redis restart; with AOF appendfsync always a kill -9 of Redis loses no
  * acknowledged body; wait_replicas turns too few replica acknowledgements into 451.
  */
+@NeedsServices
 class RedisDurabilityTest {
     private static final List<String> AOF_ALWAYS = List.of("--appendonly", "yes", "--appendfsync", "always");
 

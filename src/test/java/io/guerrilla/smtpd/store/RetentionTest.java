@@ -3,6 +3,7 @@ package io.guerrilla.smtpd.store;
 import io.guerrilla.smtpd.config.RetentionConfig;
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.support.Databases;
+import io.guerrilla.smtpd.support.NeedsServices;
 import io.guerrilla.smtpd.support.Rows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * rows): age, per-mailbox cap and total cap delete exactly the rows they should, in batches, and report
  * each batch; the read indexes exist; SQLite hands freed pages back. Time is a fixed clock.
  */
+@NeedsServices
 class RetentionTest {
     private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
     private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
