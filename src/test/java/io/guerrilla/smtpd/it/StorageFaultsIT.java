@@ -103,7 +103,10 @@ class StorageFaultsIT {
             int atRemoval = load.acknowledged.size();
             await("451 4.3.0 after the removal", () -> load.count("451 4.3.0") > 0, 30);
             await("/readyz 503 without the database", () -> readyz(admin) == 503, 15);
-            Thread.sleep(2_000);
+            // An event, not a pause: every client has been refused twice more since, so any 250 into the
+            // removed file would have come by now.
+            int refusedAtNotReady = load.count("451 4.3.0");
+            await("every client refused again after the removal", () -> load.count("451 4.3.0") >= refusedAtNotReady + 2 * CLIENTS, 30);
             assertThat(load.acknowledged.size()).as("no 250 into the removed file, beyond the messages in flight at the rm")
                     .isLessThanOrEqualTo(atRemoval + CLIENTS);
 
