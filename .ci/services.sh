@@ -328,3 +328,19 @@ if [ "${#OPS_PKGS[@]}" -gt 0 ]; then
     || die "cannot install ${OPS_PKGS[*]}"
 fi
 log "tools: $(systemd-analyze --version | head -n1); $(buildah --version)"
+
+# ------------------------------------------- 7. browser and balancer tools
+# Headless Chromium driven by Selenium's Java bindings (support/Browser) for the web inbox and the
+# dashboard; Debian's chromedriver matches Debian's chromium, so nothing downloads a browser at run
+# time. HAProxy (mode tcp, send-proxy-v2) fronts several nodes in ClusterIT. Installed, not started.
+WEB_PKGS=()
+command -v chromium >/dev/null 2>&1 || WEB_PKGS+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || WEB_PKGS+=(chromium-driver)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || WEB_PKGS+=(haproxy)
+if [ "${#WEB_PKGS[@]}" -gt 0 ]; then
+  log "installing ${WEB_PKGS[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${WEB_PKGS[@]}" >/dev/null \
+    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${WEB_PKGS[@]}" >/dev/null; } \
+    || die "cannot install ${WEB_PKGS[*]}"
+fi
+log "tools: $(chromium --version 2>/dev/null | head -n1); $(chromedriver --version | cut -d' ' -f1-2); $(/usr/sbin/haproxy -v | head -n1)"
