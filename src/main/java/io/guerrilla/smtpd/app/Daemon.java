@@ -6,6 +6,7 @@ import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.config.Limits;
 import io.guerrilla.smtpd.config.ListenerConfig;
 import io.guerrilla.smtpd.config.StoreConfig;
+import io.guerrilla.smtpd.config.StoreType;
 import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Pipeline;
@@ -132,7 +133,7 @@ public final class Daemon implements AutoCloseable {
     /** Where received mail is written: the SQLite database's directory and every listener's spill directory. */
     private static List<Path> guardedDirectories(GuerrillaConfig c) {
         List<Path> dirs = new ArrayList<>();
-        if ("sqlite".equals(c.store.kind())) {
+        if (c.store.type == StoreType.SQLITE) {
             Path db = Path.of(c.store.path).toAbsolutePath();
             dirs.add(db.getParent() == null ? db : db.getParent());
         }

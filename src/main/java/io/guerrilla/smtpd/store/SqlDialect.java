@@ -110,7 +110,7 @@ public enum SqlDialect {
             // SQLite has one writer at a time anyway; WAL lets readers work beside it.
             h.setMaximumPoolSize(1);
             h.addDataSourceProperty("journal_mode", "WAL");
-            h.addDataSourceProperty("synchronous", c.synchronous().toUpperCase(Locale.ROOT));
+            h.addDataSourceProperty("synchronous", c.synchronous().name());
             // Another process's write lock must not hold a batch (and its clients' replies) past the store timeout.
             h.addDataSourceProperty("busy_timeout", Long.toString(Math.min(SqlStore.SQLITE_BUSY_TIMEOUT_MS,
                     TimeUnit.SECONDS.toMillis(c.timeout()))));
@@ -318,10 +318,10 @@ public enum SqlDialect {
     }
 
     public static SqlDialect of(StoreConfig c) {
-        return switch (c.kind()) {
-            case "mysql" -> MYSQL;
-            case "postgres" -> POSTGRES;
-            default -> SQLITE;
+        return switch (c.type) {
+            case MYSQL -> MYSQL;
+            case POSTGRES -> POSTGRES;
+            case SQLITE -> SQLITE;
         };
     }
 

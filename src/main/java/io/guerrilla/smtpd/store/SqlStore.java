@@ -544,7 +544,7 @@ public final class SqlStore implements MailStore {
         }
         Connection c = sqliteConnection();
         try (Statement st = c.createStatement()) {
-            st.execute("PRAGMA synchronous = " + settings.synchronous().toUpperCase(Locale.ROOT));
+            st.execute("PRAGMA synchronous = " + settings.synchronous());
             st.execute("PRAGMA wal_autocheckpoint = " + SQLITE_WAL_AUTOCHECKPOINT_PAGES);
         } catch (SQLException e) {
             c.close();
