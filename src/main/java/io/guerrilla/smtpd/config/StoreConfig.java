@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.config;
 
+import com.fasterxml.jackson.annotation.JsonMerge;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
@@ -46,7 +47,10 @@ public final class StoreConfig {
     public int validateTimeoutMs = Limits.VALIDATE_TIMEOUT_MS;
     /** Compressor's format: "zlib" (RFC 1950, go-guerrilla's) or "gzip" (RFC 1952); the row's body column names it. */
     public Compression compress = Compression.ZLIB;
+    /** Merged into the defaults, so {@code redis: {port: 6380}} keeps the default host. */
+    @JsonMerge
     public KeyValueConfig redis = new KeyValueConfig("127.0.0.1", 6379);
+    @JsonMerge
     public KeyValueConfig memcached = new KeyValueConfig("127.0.0.1", 11211);
     /** Debugger processor: log every message's envelope at INFO (otherwise at DEBUG). */
     public boolean debuggerLogReceivedMails = false;

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Keys with a fixed set of values bind as enums, in any case, and every bad one is named in one pass. */
-class EnumKeysTest {
+/** How YAML binds: fixed-value keys as enums in any case, every bad value named in one pass, nested defaults kept. */
+class ConfigBindingTest {
     @Test
     void namesBindInAnyCaseAndWithTheirAliases() throws Exception {
         GuerrillaConfig c = ConfigLoader.parse("""
@@ -47,5 +47,14 @@ class EnumKeysTest {
         assertThatThrownBy(() -> ConfigLoader.parse("store:\n  type:\n  compress: ~\n", "t.yaml"))
                 .hasMessageContaining("store.type: missing")
                 .hasMessageContaining("store.compress: missing");
+    }
+
+    @Test
+    void aPartialKeyValueSectionKeepsTheOtherDefaults() throws Exception {
+        StoreConfig s = ConfigLoader.parse("store: {redis: {port: 6380}, memcached: {ttl: 60}}", "t.yaml").store;
+        assertThat(s.redis.host).isEqualTo("127.0.0.1");
+        assertThat(s.redis.port).isEqualTo(6380);
+        assertThat(s.memcached.port).isEqualTo(11211);
+        assertThat(s.memcached.ttl).isEqualTo(60);
     }
 }
