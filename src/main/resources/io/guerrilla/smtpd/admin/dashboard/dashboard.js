@@ -11,7 +11,7 @@
   const el = (id) => document.getElementById(id);
   const text = (id, value) => { el(id).textContent = value; };
   const count = (n) => (n == null ? '–' : Math.round(n).toLocaleString('en'));
-  const rate = (n) => (n == null ? '–' : n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en'));
+  const rate = (n) => (n == null ? '–' : n === 0 ? '0' : n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en'));
   const ms = (n) => (n == null ? '–' : n < 10 ? n.toFixed(1) + ' ms' : Math.round(n) + ' ms');
 
   function pill(id, label, cls) {
@@ -32,10 +32,12 @@
     svg.replaceChildren();
     for (const s of series) {
       const points = [];
+      // A server younger than the history fills the width with what it has.
       const n = s.values.length;
+      const step = W / Math.max(1, n - 1);
       s.values.forEach((v, i) => {
         if (v == null) return;
-        const x = W - (n - 1 - i) * (W / (HISTORY - 1));
+        const x = n === 1 ? W : i * step;
         points.push(x.toFixed(1) + ',' + (H - (v / top) * H).toFixed(1));
       });
       const line = document.createElementNS(SVG, 'polyline');
@@ -101,6 +103,9 @@
     else pill('store-state', 'store healthy', 'ok');
     text('updated', 'updated ' + new Date(s.time).toLocaleTimeString('en-GB'));
 
+    const span = Math.round((s.time - samples[0].time) / 1000);
+    const since = span >= 120 ? Math.round(span / 60) + ' min ago' : span + ' s ago';
+    for (const label of document.querySelectorAll('.since')) label.textContent = since;
     const col = (f) => samples.map(f);
     const mMax = chart('chart-messages', [
       { cls: 'stored', values: col((x) => x.stored_per_s) },
