@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -145,6 +146,63 @@ class DashboardIT {
             assertThat(rawStatus(admin, "Host: 127.0.0.1:" + admin + "\r\nOrigin: http://evil.example")).isEqualTo(403);
             assertThat(rawStatus(admin, "Host: localhost:" + admin)).isEqualTo(200);
         }
+    }
+
+    /**
+     * Dashboards are bounded, and cost no request thread: with every slot taken by a stream, the
+     * next one is refused 429 and /healthz still answers; a closed stream frees its slot.
+     */
+    @Test
+    void openStreamsAreBoundedAndHoldNoWorker(@TempDir Path dir) throws Exception {
+        List<Socket> streams = new ArrayList<>();
+        try (ServerProcess server = serve(dir)) {
+            for (int i = 0; i < 8; i++) {
+                Socket s = openStream();
+                streams.add(s);
+                assertThat(readUntil(s, "event: history")).startsWith("HTTP/1.1 200");
+            }
+            try (Socket refused = openStream()) {
+                assertThat(readUntil(refused, "\r\n")).startsWith("HTTP/1.1 429");
+            }
+            assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
+
+            streams.remove(0).close();
+            // The server notices the closed stream at its next sample's write: a bounded wait for that.
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            String status;
+            do {
+                try (Socket again = openStream()) {
+                    status = readUntil(again, "\r\n");
+                }
+            } while (!status.startsWith("HTTP/1.1 200") && System.nanoTime() < deadline);
+            assertThat(status).startsWith("HTTP/1.1 200");
+        } finally {
+            for (Socket s : streams) {
+                s.close();
+            }
+        }
+    }
+
+    private Socket openStream() throws IOException {
+        Socket s = new Socket("127.0.0.1", admin);
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write(("GET /dashboard/events HTTP/1.1\r\nHost: 127.0.0.1:" + admin + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        return s;
+    }
+
+    /** What the socket sends up to and including {@code marker}. */
+    private static String readUntil(Socket s, String marker) throws IOException {
+        StringBuilder got = new StringBuilder();
+        InputStream in = s.getInputStream();
+        while (got.indexOf(marker) < 0) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            got.append((char) b);
+        }
+        return got.toString();
     }
 
     private void send(String helo, String rcpt) throws Exception {
