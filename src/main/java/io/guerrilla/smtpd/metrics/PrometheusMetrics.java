@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,6 +31,7 @@ public final class PrometheusMetrics implements ServerMetrics {
     private final Map<Integer, Counter> messages = new ConcurrentHashMap<>();
     private final Map<String, Counter> tls = new ConcurrentHashMap<>();
     private final Map<String, Counter> purged = new ConcurrentHashMap<>();
+    private final RecentTraffic recent = new RecentTraffic(Clock.systemUTC());
 
     public PrometheusMetrics() {
         Gauge.builder("guerrilla.connections.open", open, AtomicLong::get)
@@ -102,6 +104,31 @@ public final class PrometheusMetrics implements ServerMetrics {
         purged.computeIfAbsent(reason, r -> Counter.builder("guerrilla.retention.purged")
                 .description("Stored messages (rows) deleted by retention, by rule").tag("reason", r)
                 .register(registry)).increment(rows);
+    }
+
+    @Override
+    public void clientConnected(String address) {
+        recent.clients().add(address);
+    }
+
+    @Override
+    public void heloAccepted(String name) {
+        recent.heloNames().add(name);
+    }
+
+    @Override
+    public void recipientDomainStored(String domain) {
+        recent.recipientDomains().add(domain);
+    }
+
+    /** The meters, for views of them other than the scrape (the admin dashboard). */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The most frequent clients, HELO names and recipient domains of the last minutes. */
+    public RecentTraffic recent() {
+        return recent;
     }
 
     /** The Prometheus text exposition of every meter. */

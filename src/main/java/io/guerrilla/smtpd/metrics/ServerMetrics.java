@@ -46,6 +46,21 @@ public interface ServerMetrics {
      */
     void messagesPurged(String reason, long rows);
 
+    /**
+     * A client was admitted (its session began), for the dashboard's recent top lists; like the
+     * two below, a default no-op so a metrics sink without those lists need not implement it.
+     */
+    default void clientConnected(String address) {
+    }
+
+    /** A HELO or EHLO was answered 250 with this name (as the client wrote it). */
+    default void heloAccepted(String name) {
+    }
+
+    /** A message went to the store with a recipient at this domain (lower case). */
+    default void recipientDomainStored(String domain) {
+    }
+
     /** For servers run without metrics (tests, embedding). */
     ServerMetrics NONE = new ServerMetrics() {
         @Override

@@ -206,6 +206,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         enter(Mode.COMMANDS);
         openedAt = System.nanoTime();
         metrics.connectionOpened();
+        metrics.clientConnected(clientIp);
         log.atInfo().setMessage("connection opened").addKeyValue("conn", connId).addKeyValue("client", clientIp).log();
         // With implicit TLS the greeting is the first thing said inside TLS, after the handshake.
         if (settings.tls() == null || !settings.tls().implicit()) {
@@ -328,6 +329,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             case LINE -> {
                 SmtpCommand cmd = SmtpCommand.parse(line.text());
                 Outcome o = machine.handle(cmd);
+                if ((cmd.verb() == Verb.HELO || cmd.verb() == Verb.EHLO) && o.reply() != null && o.reply().code() == 250) {
+                    metrics.heloAccepted(machine.helo());
+                }
                 apply(ctx, o);
                 if (cmd.verb() == Verb.DATA && o.action() != Action.START_DATA && !mode.closing()
                         && cumulation.isReadable()) {
@@ -557,6 +561,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), machine.clientAddress(),
                 machine.helo(), machine.receivedProtocol(), machine.isTls(), machine.mailFrom(),
                 List.copyOf(machine.recipients()), b);
+        env.recipients().forEach(r -> metrics.recipientDomainStored(r.domainLowerCase()));
         b.retain();
         long started = System.nanoTime();
         // No timeout of its own here: the delivery answers 451 only when the message will certainly not be stored.
