@@ -1,0 +1,452 @@
+package io.guerrilla.smtpd.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.guerrilla.smtpd.support.Browser;
+import io.guerrilla.smtpd.support.MailApi;
+import io.guerrilla.smtpd.support.Ports;
+import io.guerrilla.smtpd.support.Requirements;
+import io.guerrilla.smtpd.support.ServerProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The inbox page of the packaged server in headless Chromium, asserting what a person sees: the address,
+ * mail sent over SMTP appearing without a reload, subjects and text in every common encoding, hostile
+ * HTML that runs nothing and loads nothing until "show images", attachments downloaded byte for byte,
+ * delete, choose, extend, forget, a phone-width screen, a 5 MB body; and nothing requested from any
+ * host but this machine (Chromium's own network log is read for that, frames included).
+ */
+class WebInboxIT {
+    private static final String TITLE = "Inbox · guerrillad";
+    /** The watched listener's requests: stands in for the internet a hostile mail would call. */
+    private static final List<String> watched = new CopyOnWriteArrayList<>();
+    private static final Duration APPEARS_WITHIN = Duration.ofSeconds(2);
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    /** A 1x1 transparent PNG. */
+    private static final byte[] PIXEL = Base64.getDecoder().decode(
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
+
+    @TempDir
+    static Path dir;
+    static ServerProcess server;
+    static HttpServer watcher;
+    static int smtp;
+    static int http;
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Requirements.tool("chromium");
+        Requirements.tool("chromedriver");
+        watcher = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        watcher.createContext("/", ex -> {
+            watched.add(ex.getRequestURI().getPath());
+            ex.getResponseHeaders().add("Content-Type", "image/png");
+            ex.sendResponseHeaders(200, PIXEL.length);
+            ex.getResponseBody().write(PIXEL);
+            ex.close();
+        });
+        watcher.start();
+        smtp = Ports.free();
+        http = Ports.free();
+        base = "http://127.0.0.1:" + http;
+        Files.writeString(dir.resolve("g.yaml"), """
+                listen_interface: 127.0.0.1:%d
+                host_name: mx.it.test
+                allowed_hosts: [example.com, example.net]
+                store:
+                  path: %s
+                http:
+                  listen: 127.0.0.1:%d
+                  allowed_origins: ["http://allowed.test:8080"]
+                """.formatted(smtp, dir.resolve("mail.db"), http));
+        server = ServerProcess.startWithHttp(dir, http, "serve", "-c", "g.yaml");
+        server.awaitLog("serving, pid");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (watcher != null) {
+            watcher.stop(0);
+        }
+    }
+
+    /** A browser that writes every request it makes, in any process or frame, to a network log. */
+    private record Session(Browser browser, Path netLog) implements AutoCloseable {
+        static Session open(String name, int width, int height) {
+            Path log = dir.resolve(name + "-netlog.json");
+            // Chromium's autofill asks Google about every page with a form field: the browser's call, not the page's.
+            return new Session(Browser.start(width, height, "--log-net-log=" + log,
+                    "--disable-features=AutofillServerCommunication"), log);
+        }
+
+        ChromeDriver driver() {
+            return browser.driver();
+        }
+
+        @Override
+        public void close() throws Exception {
+            browser.close();
+            assertOnlyLoopback(netLog);
+        }
+    }
+
+    /**
+     * Every request the page caused (its own, its frames', and any it could open) went to this machine.
+     * Chromium's own background calls (component updates, time) carry no page: they are told apart by
+     * having no initiating origin and no network isolation key of the page's site.
+     */
+    static void assertOnlyLoopback(Path netLog) throws Exception {
+        JsonNode log = new ObjectMapper().readTree(netLog.toFile());
+        int startJob = log.get("constants").get("logEventTypes").get("URL_REQUEST_START_JOB").asInt();
+        List<String> byPage = new ArrayList<>();
+        for (JsonNode e : log.get("events")) {
+            JsonNode p = e.get("params");
+            if (e.get("type").asInt() != startJob || p == null || p.get("url") == null) {
+                continue;
+            }
+            String initiator = p.path("initiator").asText("not an origin");
+            String isolation = p.path("network_isolation_key").asText("");
+            if (!initiator.equals("not an origin") || isolation.startsWith("http://127.0.0.1")) {
+                byPage.add(p.get("url").asText());
+            }
+        }
+        assertThat(byPage).as("requests the page caused").anyMatch(u -> u.contains("/ajax.php"));
+        assertThat(byPage).allSatisfy(u -> assertThat(URI.create(u).getHost()).as(u).isIn("127.0.0.1", "localhost"));
+    }
+
+    @Test
+    void liveMailInEveryEncodingAttachmentsDeleteAndSource() throws Exception {
+        try (Session s = Session.open("live", 1100, 760)) {
+            ChromeDriver d = s.driver();
+            d.get(base + "/");
+            String address = shownAddress(d);
+            assertThat(address).matches("[a-z0-9]{10}@example\\.com");
+            assertThat(d.getTitle()).isEqualTo(TITLE);
+            js(d, "window.__sameDocument = 42");
+
+            // The empty state's swaks line names this address and the SMTP port, and works as written.
+            WebElement swaks = waitFor(d, By.id("swaks"));
+            assertThat(swaks.getText()).contains("--to " + address, "--server 127.0.0.1", "--port " + smtp);
+            Process p = new ProcessBuilder("bash", "-c", swaks.getText() + " >/dev/null 2>&1").start();
+            assertThat(p.waitFor()).as("the page's swaks line delivers").isZero();
+            assertThat(itemSubjects(d, 1)).containsExactly("Hello");
+
+            // Mail appears without a reload, in every encoding, newest first.
+            deliver(address, """
+                    From: Zoë Ångström <zoe@example.org>
+                    Subject: Grüße aus Köln ☕ 你好
+                    Content-Type: text/plain; charset=utf-8
+                    Content-Transfer-Encoding: 8bit
+
+                    Schöne Grüße — ünïcödé text
+                    """, StandardCharsets.UTF_8);
+            new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("Grüße aus Köln ☕ 你好"));
+            deliver(address, """
+                    From: =?ISO-8859-1?Q?Andr=E9_M=FCller?= <andre@example.org>
+                    Subject: =?UTF-8?B?0J/RgNC40LLQtdGCLCDQvNC40YA=?= =?UTF-8?Q?_caf=C3=A9?=
+                    Content-Type: text/plain; charset=utf-8
+                    Content-Transfer-Encoding: quoted-printable
+
+                    Caf=C3=A9 cr=C3=A8me, quoted-printable
+                    """, StandardCharsets.US_ASCII);
+            new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("Привет, мир café"));
+            deliver(address, """
+                    From: "Jos\u00e9" <jose@example.org>
+                    Subject: =?iso-8859-1?q?D=E9j=E0_vu?=
+                    Content-Type: text/plain; charset=iso-8859-1
+                    Content-Transfer-Encoding: 8bit
+
+                    Déjà vu, façade, naïve in Latin-1
+                    """, StandardCharsets.ISO_8859_1);
+            new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("Déjà vu"));
+            assertThat(itemSubjects(d)).containsExactly("Déjà vu", "Привет, мир café", "Grüße aus Köln ☕ 你好", "Hello");
+            assertThat(d.findElements(By.cssSelector(".item.unread"))).hasSize(4);
+            assertThat(d.findElements(By.cssSelector(".item .excerpt")).get(0).getText()).isEqualTo("Déjà vu, façade, naïve in Latin-1");
+
+            open(d, "Grüße aus Köln ☕ 你好");
+            assertThat(text(d, "m-text")).isEqualTo("Schöne Grüße — ünïcödé text\n");
+            assertThat(text(d, "m-from")).isEqualTo("Zoë Ångström <zoe@example.org>");
+            assertThat(text(d, "m-to")).isEqualTo(address);
+            open(d, "Привет, мир café");
+            assertThat(text(d, "m-text")).isEqualTo("Café crème, quoted-printable\n");
+            assertThat(text(d, "m-from")).contains("André Müller");
+            open(d, "Déjà vu");
+            assertThat(text(d, "m-text")).isEqualTo("Déjà vu, façade, naïve in Latin-1\n");
+            assertThat(d.findElements(By.cssSelector(".item.unread"))).as("opened ones are read").hasSize(1);
+
+            // An attachment, downloaded by the browser byte for byte; the list marks it.
+            byte[] payload = new byte[150_000];
+            new Random(14).nextBytes(payload);
+            deliver(address, "From: files@example.org\nSubject: with a file\nContent-Type: multipart/mixed; boundary=b\n\n"
+                    + "--b\nContent-Type: text/plain\n\nsee the file\n--b\nContent-Type: application/octet-stream\n"
+                    + "Content-Disposition: attachment; filename=\"data 1.bin\"\nContent-Transfer-Encoding: base64\n\n"
+                    + Base64.getMimeEncoder().encodeToString(payload) + "\n--b--\n", StandardCharsets.US_ASCII);
+            new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("with a file"));
+            assertThat(d.findElements(By.cssSelector(".item svg.att"))).hasSize(1);
+            s.browser().screenshot("inbox");
+            open(d, "with a file");
+            Path downloads = Files.createDirectories(dir.resolve("downloads"));
+            d.executeCdpCommand("Browser.setDownloadBehavior", Map.of("behavior", "allow", "downloadPath", downloads.toString()));
+            WebElement link = d.findElement(By.cssSelector("#m-attachments a"));
+            assertThat(link.getText()).contains("data 1.bin", "146.5 KiB");
+            link.click();
+            Path file = downloads.resolve("data 1.bin");
+            new WebDriverWait(d, WAIT).until(x -> Files.exists(file) && sameBytes(file, payload));
+            s.browser().screenshot("message");
+
+            // View source: the raw message as text.
+            d.findElement(By.id("view-source")).click();
+            new WebDriverWait(d, WAIT).until(x -> text(x, "m-source").contains("Subject: with a file"));
+            assertThat(text(d, "m-source")).contains("Received: ", "Content-Disposition: attachment");
+
+            // Delete: gone from the list and from the server.
+            String id = d.findElement(By.cssSelector(".item[aria-current=true]")).getAttribute("data-id");
+            d.findElement(By.id("delete")).click();
+            new WebDriverWait(d, WAIT).until(x -> !itemSubjects(x).contains("with a file"));
+            assertThat(new MailApi(base).get(MailApi.mailbox(address) + "/messages/" + id).status()).isEqualTo(404);
+            assertThat(itemSubjects(d)).hasSize(4);
+
+            // Keyboard: Tab reaches the list, Enter opens, Escape goes back to the item.
+            WebElement first = d.findElements(By.cssSelector(".item")).get(0);
+            first.sendKeys(Keys.ENTER);
+            new WebDriverWait(d, WAIT).until(x -> "Déjà vu".equals(text(x, "m-subject")));
+            d.switchTo().activeElement().sendKeys(Keys.ESCAPE);
+            new WebDriverWait(d, WAIT).until(ExpectedConditions.invisibilityOfElementLocated(By.id("message-pane")));
+
+            assertThat(js(d, "return window.__sameDocument")).as("the page never navigated").isEqualTo(42L);
+            assertThat(d.getCurrentUrl()).isEqualTo(base + "/");
+        }
+    }
+
+    @Test
+    void hostileHtmlRunsNothingAndLoadsNothingUntilShowImages() throws Exception {
+        String w = "http://127.0.0.1:" + watcher.getAddress().getPort();
+        try (Session s = Session.open("hostile", 1100, 760)) {
+            ChromeDriver d = s.driver();
+            d.get(base + "/");
+            String address = shownAddress(d);
+            js(d, "window.__sameDocument = 42");
+            watched.clear();
+            deliver(address, ("""
+                    From: attacker@example.org
+                    Subject: hostile html
+                    Content-Type: text/html; charset=utf-8
+
+                    <html><head><meta http-equiv="refresh" content="0;url=W/refresh"><base href="W/base/">
+                    <script>top.document.title='pwned';parent.document.title='pwned';fetch('W/script-fetch')</script>
+                    <link rel="stylesheet" href="W/link.css">
+                    <style>@import url(W/import.css); body{background:url(W/bg.png)}</style></head>
+                    <body onload="fetch('W/onload')">
+                    <img src="W/pixel.png" alt="remote pixel">
+                    <img src=x onerror="fetch('W/onerror');top.location='W/navigate'">
+                    <p style="background-image:url(W/inline-bg.png)">visible text</p>
+                    <iframe src="W/frame"></iframe><object data="W/object"></object><embed src="W/embed">
+                    <form action="W/form"><input name=a autofocus onfocus="fetch('W/onfocus')"></form>
+                    <svg onload="fetch('W/svg')"><image href="W/svg-image.png"/></svg>
+                    <video poster="W/poster.png" src="W/video"></video><audio src="W/audio" autoplay></audio>
+                    <a href="W/link">a link</a>
+                    </body></html>
+                    """).replace("W/", w + "/"), StandardCharsets.UTF_8);
+            new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("hostile html"));
+            open(d, "hostile html");
+
+            WebElement frame = d.findElement(By.id("m-html"));
+            assertThat(frame.getAttribute("sandbox")).doesNotContain("allow-scripts").doesNotContain("allow-same-origin")
+                    .doesNotContain("allow-top-navigation");
+            d.switchTo().frame(frame);
+            new WebDriverWait(d, WAIT).until(x -> x.findElement(By.tagName("body")).getText().contains("visible text"));
+            assertThat(d.findElement(By.tagName("body")).getText()).contains("a link");
+            // Loaded: every subresource the frame's document would fetch has been tried (or refused) by now.
+            new WebDriverWait(d, WAIT).until(x -> "complete".equals(js(x, "return document.readyState")));
+            d.switchTo().defaultContent();
+            assertThat(watched).as("nothing loaded before show images").isEmpty();
+            assertThat(d.getTitle()).isEqualTo(TITLE);
+
+            d.findElement(By.id("show-images")).click();
+            new WebDriverWait(d, WAIT).until(x -> watched.contains("/pixel.png"));
+            d.switchTo().frame(d.findElement(By.id("m-html")));
+            new WebDriverWait(d, WAIT).until(x -> (Boolean) ((JavascriptExecutor) x).executeScript(
+                    "const i = document.querySelector('img'); return i !== null && i.complete && i.naturalWidth === 1"));
+            d.switchTo().defaultContent();
+            assertThat(watched).as("after show images: the image only").containsOnly("/pixel.png");
+            assertThat(d.getTitle()).isEqualTo(TITLE);
+            assertThat(js(d, "return window.__sameDocument")).as("the page never navigated").isEqualTo(42L);
+            assertThat(d.getCurrentUrl()).isEqualTo(base + "/");
+        }
+    }
+
+    @Test
+    void phoneWidthLongSubjectAndFiveMegabyteBody() throws Exception {
+        try (Session s = Session.open("phone", 390, 844)) {
+            ChromeDriver d = s.driver();
+            d.get(base + "/");
+            String address = shownAddress(d);
+            String subject = ("A subject that goes on and on ".repeat(4) + "an-unbroken-word-" + "x".repeat(200)).substring(0, 200);
+            StringBuilder body = new StringBuilder();
+            for (int i = 0; body.length() < 5 * 1024 * 1024; i++) {
+                body.append("line ").append(i).append(" of a very long plain text body, with ünïcödé\n");
+            }
+            deliver(address, "From: big@example.org\nSubject: " + subject + "\nContent-Type: text/plain; charset=utf-8\n\n"
+                    + body, StandardCharsets.UTF_8);
+            new WebDriverWait(d, WAIT).until(x -> itemSubjects(x).contains(subject));
+            assertNoHorizontalOverflow(d);
+            s.browser().screenshot("phone-inbox");
+
+            open(d, subject);
+            assertThat(d.findElement(By.id("list-pane")).isDisplayed()).as("the message takes the screen").isFalse();
+            assertNoHorizontalOverflow(d);
+            assertThat(text(d, "m-subject")).isEqualTo(subject);
+            assertThat((Long) js(d, "return document.getElementById('m-text').textContent.length")).isEqualTo(100_000L);
+            assertThat(text(d, "m-text-note")).contains("Showing 100,000 of");
+            s.browser().screenshot("phone-message");
+            d.findElement(By.id("m-text-all")).click();
+            new WebDriverWait(d, WAIT).until(x -> (Long) js(x, "return document.getElementById('m-text').textContent.length")
+                    > 1_000_000L);
+            assertThat(text(d, "m-text-note")).contains("longer than the server shows");
+            assertNoHorizontalOverflow(d);
+            d.findElement(By.id("back")).click();
+            new WebDriverWait(d, WAIT).until(x -> x.findElement(By.id("list-pane")).isDisplayed());
+        }
+    }
+
+    @Test
+    void chooseReloadExtendNewAddressAndForget() throws Exception {
+        try (Session s = Session.open("address", 1100, 760)) {
+            ChromeDriver d = s.driver();
+            d.get(base + "/");
+            String random = shownAddress(d);
+            assertThat(text(d, "lifetime")).matches("Expires in (59|60) min\\.");
+
+            d.findElement(By.id("choose-toggle")).click();
+            d.findElement(By.id("choose-user")).sendKeys("chosen.one");
+            new Select(d.findElement(By.id("choose-domain"))).selectByVisibleText("example.net");
+            d.findElement(By.cssSelector("#choose button[type=submit]")).click();
+            new WebDriverWait(d, WAIT).until(x -> "chosen.one@example.net".equals(shownAddress(x)));
+            assertThat(random).isNotEqualTo("chosen.one@example.net");
+            deliver("chosen.one@example.net", "From: a@example.org\nSubject: for the chosen one\n\nhi\n", StandardCharsets.US_ASCII);
+            new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("for the chosen one"));
+
+            // The session is in a cookie: a reload keeps the address and its mail.
+            d.navigate().refresh();
+            new WebDriverWait(d, WAIT).until(x -> "chosen.one@example.net".equals(shownAddress(x)));
+            assertThat(itemSubjects(d, 1)).containsExactly("for the chosen one");
+
+            d.findElement(By.id("extend")).click();
+            new WebDriverWait(d, WAIT).until(x -> text(x, "lifetime").matches("Expires in 1 h (59|60) min\\."));
+
+            d.findElement(By.id("new-address")).click();
+            new WebDriverWait(d, WAIT).until(x -> !"chosen.one@example.net".equals(shownAddress(x)));
+            String fresh = shownAddress(d);
+            assertThat(fresh).matches("[a-z0-9]{10}@example\\.com");
+            assertThat(d.findElement(By.id("empty")).isDisplayed()).isTrue();
+            assertThat(new MailApi(base).json(MailApi.mailbox("chosen.one@example.net") + "/messages").get("messages"))
+                    .as("a new address leaves the old one's mail").hasSize(1);
+
+            // Forget: the address's mail is deleted and another address is given.
+            deliver(fresh, "From: a@example.org\nSubject: forget me\n\nbye\n", StandardCharsets.US_ASCII);
+            new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("forget me"));
+            d.findElement(By.id("forget")).click();
+            d.switchTo().alert().accept();
+            new WebDriverWait(d, WAIT).until(x -> !fresh.equals(shownAddress(x)) && !shownAddress(x).isEmpty());
+            assertThat(new MailApi(base).json(MailApi.mailbox(fresh) + "/messages").get("messages")).isEmpty();
+            assertThat(text(d, "status")).contains("1 message(s) are gone");
+            assertThat(d.findElement(By.id("empty")).isDisplayed()).isTrue();
+        }
+    }
+
+    private static void assertNoHorizontalOverflow(WebDriver d) {
+        Long scroll = (Long) js(d, "return document.documentElement.scrollWidth");
+        Long client = (Long) js(d, "return document.documentElement.clientWidth");
+        assertThat(scroll).as("page width").isLessThanOrEqualTo(client);
+    }
+
+    private static boolean sameBytes(Path file, byte[] expected) {
+        try {
+            return Arrays.equals(Files.readAllBytes(file), expected);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Object js(WebDriver d, String script) {
+        return ((JavascriptExecutor) d).executeScript(script);
+    }
+
+    private static WebElement waitFor(WebDriver d, By by) {
+        return new WebDriverWait(d, WAIT).until(ExpectedConditions.visibilityOfElementLocated(by));
+    }
+
+    private static String shownAddress(WebDriver d) {
+        return new WebDriverWait(d, WAIT).until(x -> {
+            String v = x.findElement(By.id("address")).getDomProperty("value");
+            return v == null || v.isEmpty() ? null : v;
+        });
+    }
+
+    private static String text(WebDriver d, String id) {
+        return (String) js(d, "return document.getElementById('" + id + "').textContent");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> itemSubjects(WebDriver d) {
+        // In one script: the list may be redrawn between finding an element and reading it.
+        return (List<String>) js(d, "return [...document.querySelectorAll('.item .subject')].map(e => e.textContent)");
+    }
+
+    private static List<String> itemSubjects(WebDriver d, int atLeast) {
+        return new WebDriverWait(d, WAIT).until(x -> {
+            List<String> s = itemSubjects(x);
+            return s.size() >= atLeast ? s : null;
+        });
+    }
+
+    private static void open(WebDriver d, String subject) {
+        int i = itemSubjects(d).indexOf(subject);
+        assertThat(i).as("\"" + subject + "\" in " + itemSubjects(d)).isNotNegative();
+        d.findElements(By.cssSelector(".item")).get(i).click();
+        new WebDriverWait(d, WAIT).until(x -> subject.equals(text(x, "m-subject")));
+    }
+
+    private static void deliver(String to, String message, Charset charset) throws Exception {
+        ByteArrayOutputStream m = new ByteArrayOutputStream();
+        m.writeBytes(("To: " + to + "\n").replace("\n", "\r\n").getBytes(StandardCharsets.US_ASCII));
+        m.writeBytes(message.replace("\r\n", "\n").replace("\n", "\r\n").getBytes(charset));
+        assertThat(MailApi.deliver(smtp, "sender@example.org", to, m.toByteArray())).startsWith("250");
+    }
+}
