@@ -26,6 +26,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +41,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,6 +63,9 @@ class WebInboxIT {
     private static final byte[] PIXEL = Base64.getDecoder().decode(
             "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
 
+    /** What the watched listener serves at /attack: another site's page, in the reader's browser. */
+    private static volatile String attackPage = "";
+
     @TempDir
     static Path dir;
     static ServerProcess server;
@@ -71,6 +79,13 @@ class WebInboxIT {
         Requirements.tool("chromium");
         Requirements.tool("chromedriver");
         watcher = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        watcher.createContext("/attack", ex -> {
+            byte[] page = attackPage.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+            ex.sendResponseHeaders(200, page.length);
+            ex.getResponseBody().write(page);
+            ex.close();
+        });
         watcher.createContext("/", ex -> {
             watched.add(ex.getRequestURI().getPath());
             ex.getResponseHeaders().add("Content-Type", "image/png");
@@ -119,6 +134,12 @@ class WebInboxIT {
             return browser.driver();
         }
 
+        /** Opens the inbox page and returns the address it shows once it has one. */
+        String inbox() {
+            browser.driver().get(base + "/");
+            return shownAddress(browser.driver());
+        }
+
         @Override
         public void close() throws Exception {
             browser.close();
@@ -154,8 +175,7 @@ class WebInboxIT {
     void liveMailInEveryEncodingAttachmentsDeleteAndSource() throws Exception {
         try (Session s = Session.open("live", 1100, 760)) {
             ChromeDriver d = s.driver();
-            d.get(base + "/");
-            String address = shownAddress(d);
+            String address = s.inbox();
             assertThat(address).matches("[a-z0-9]{10}@example\\.com");
             assertThat(d.getTitle()).isEqualTo(TITLE);
             js(d, "window.__sameDocument = 42");
@@ -170,13 +190,13 @@ class WebInboxIT {
             // Mail appears without a reload, in every encoding, newest first.
             deliver(address, """
                     From: Zoë Ångström <zoe@example.org>
-                    Subject: Grüße aus Köln ☕ 你好
+                    Subject: Grüße aus Köln ☕ Καλημέρα
                     Content-Type: text/plain; charset=utf-8
                     Content-Transfer-Encoding: 8bit
 
                     Schöne Grüße — ünïcödé text
                     """, StandardCharsets.UTF_8);
-            new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("Grüße aus Köln ☕ 你好"));
+            new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("Grüße aus Köln ☕ Καλημέρα"));
             deliver(address, """
                     From: =?ISO-8859-1?Q?Andr=E9_M=FCller?= <andre@example.org>
                     Subject: =?UTF-8?B?0J/RgNC40LLQtdGCLCDQvNC40YA=?= =?UTF-8?Q?_caf=C3=A9?=
@@ -195,11 +215,11 @@ class WebInboxIT {
                     Déjà vu, façade, naïve in Latin-1
                     """, StandardCharsets.ISO_8859_1);
             new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("Déjà vu"));
-            assertThat(itemSubjects(d)).containsExactly("Déjà vu", "Привет, мир café", "Grüße aus Köln ☕ 你好", "Hello");
+            assertThat(itemSubjects(d)).containsExactly("Déjà vu", "Привет, мир café", "Grüße aus Köln ☕ Καλημέρα", "Hello");
             assertThat(d.findElements(By.cssSelector(".item.unread"))).hasSize(4);
             assertThat(d.findElements(By.cssSelector(".item .excerpt")).get(0).getText()).isEqualTo("Déjà vu, façade, naïve in Latin-1");
 
-            open(d, "Grüße aus Köln ☕ 你好");
+            open(d, "Grüße aus Köln ☕ Καλημέρα");
             assertThat(text(d, "m-text")).isEqualTo("Schöne Grüße — ünïcödé text\n");
             assertThat(text(d, "m-from")).isEqualTo("Zoë Ångström <zoe@example.org>");
             assertThat(text(d, "m-to")).isEqualTo(address);
@@ -209,6 +229,34 @@ class WebInboxIT {
             open(d, "Déjà vu");
             assertThat(text(d, "m-text")).isEqualTo("Déjà vu, façade, naïve in Latin-1\n");
             assertThat(d.findElements(By.cssSelector(".item.unread"))).as("opened ones are read").hasSize(1);
+            d.switchTo().activeElement().sendKeys(Keys.ESCAPE);
+            new WebDriverWait(d, WAIT).until(ExpectedConditions.invisibilityOfElementLocated(By.id("message-pane")));
+            s.browser().screenshot("inbox");
+
+            // HTML mail is shown in the sandboxed frame, the text part beside it.
+            deliver(address, """
+                    From: Shop <orders@shop.example>
+                    Subject: Your order has shipped
+                    Content-Type: multipart/alternative; boundary=alt
+
+                    --alt
+                    Content-Type: text/plain; charset=utf-8
+
+                    Order 1042 has shipped.
+                    --alt
+                    Content-Type: text/html; charset=utf-8
+
+                    <h1 style="color:#1d5fd1">Your order has shipped</h1><p>Order <b>1042</b> is on its way.</p>
+                    <table border="1" cellpadding="6"><tr><th>Item</th><th>Qty</th></tr><tr><td>Tea, green</td><td>2</td></tr></table>
+                    --alt--
+                    """, StandardCharsets.UTF_8);
+            new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("Your order has shipped"));
+            open(d, "Your order has shipped");
+            assertThat(text(d, "m-text")).isEqualTo("Order 1042 has shipped.");
+            d.switchTo().frame(d.findElement(By.id("m-html")));
+            new WebDriverWait(d, WAIT).until(x -> x.findElement(By.tagName("body")).getText().contains("Tea, green"));
+            d.switchTo().defaultContent();
+            s.browser().screenshot("message");
 
             // An attachment, downloaded by the browser byte for byte; the list marks it.
             byte[] payload = new byte[150_000];
@@ -219,7 +267,6 @@ class WebInboxIT {
                     + Base64.getMimeEncoder().encodeToString(payload) + "\n--b--\n", StandardCharsets.US_ASCII);
             new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("with a file"));
             assertThat(d.findElements(By.cssSelector(".item svg.att"))).hasSize(1);
-            s.browser().screenshot("inbox");
             open(d, "with a file");
             Path downloads = Files.createDirectories(dir.resolve("downloads"));
             d.executeCdpCommand("Browser.setDownloadBehavior", Map.of("behavior", "allow", "downloadPath", downloads.toString()));
@@ -228,7 +275,6 @@ class WebInboxIT {
             link.click();
             Path file = downloads.resolve("data 1.bin");
             new WebDriverWait(d, WAIT).until(x -> Files.exists(file) && sameBytes(file, payload));
-            s.browser().screenshot("message");
 
             // View source: the raw message as text.
             d.findElement(By.id("view-source")).click();
@@ -240,12 +286,12 @@ class WebInboxIT {
             d.findElement(By.id("delete")).click();
             new WebDriverWait(d, WAIT).until(x -> !itemSubjects(x).contains("with a file"));
             assertThat(new MailApi(base).get(MailApi.mailbox(address) + "/messages/" + id).status()).isEqualTo(404);
-            assertThat(itemSubjects(d)).hasSize(4);
+            assertThat(itemSubjects(d)).hasSize(5);
 
             // Keyboard: Tab reaches the list, Enter opens, Escape goes back to the item.
             WebElement first = d.findElements(By.cssSelector(".item")).get(0);
             first.sendKeys(Keys.ENTER);
-            new WebDriverWait(d, WAIT).until(x -> "Déjà vu".equals(text(x, "m-subject")));
+            new WebDriverWait(d, WAIT).until(x -> "Your order has shipped".equals(text(x, "m-subject")));
             d.switchTo().activeElement().sendKeys(Keys.ESCAPE);
             new WebDriverWait(d, WAIT).until(ExpectedConditions.invisibilityOfElementLocated(By.id("message-pane")));
 
@@ -259,8 +305,7 @@ class WebInboxIT {
         String w = "http://127.0.0.1:" + watcher.getAddress().getPort();
         try (Session s = Session.open("hostile", 1100, 760)) {
             ChromeDriver d = s.driver();
-            d.get(base + "/");
-            String address = shownAddress(d);
+            String address = s.inbox();
             js(d, "window.__sameDocument = 42");
             watched.clear();
             deliver(address, ("""
@@ -315,8 +360,7 @@ class WebInboxIT {
     void phoneWidthLongSubjectAndFiveMegabyteBody() throws Exception {
         try (Session s = Session.open("phone", 390, 844)) {
             ChromeDriver d = s.driver();
-            d.get(base + "/");
-            String address = shownAddress(d);
+            String address = s.inbox();
             String subject = ("A subject that goes on and on ".repeat(4) + "an-unbroken-word-" + "x".repeat(200)).substring(0, 200);
             StringBuilder body = new StringBuilder();
             for (int i = 0; body.length() < 5 * 1024 * 1024; i++) {
@@ -349,8 +393,7 @@ class WebInboxIT {
     void chooseReloadExtendNewAddressAndForget() throws Exception {
         try (Session s = Session.open("address", 1100, 760)) {
             ChromeDriver d = s.driver();
-            d.get(base + "/");
-            String random = shownAddress(d);
+            String random = s.inbox();
             assertThat(text(d, "lifetime")).matches("Expires in (59|60) min\\.");
 
             d.findElement(By.id("choose-toggle")).click();
@@ -388,6 +431,129 @@ class WebInboxIT {
             assertThat(text(d, "status")).contains("1 message(s) are gone");
             assertThat(d.findElement(By.id("empty")).isDisplayed()).isTrue();
         }
+    }
+
+    @Test
+    void pageHeadersAndTheFramesOwnPolicy() throws Exception {
+        MailApi api = new MailApi(base);
+        MailApi.Response first = api.get("/");
+        MailApi.Response second = api.get("/");
+        assertThat(first.status()).isEqualTo(200);
+        String csp = first.header("Content-Security-Policy");
+        Matcher nonce = Pattern.compile("script-src 'nonce-([A-Za-z0-9+/=]{24})'").matcher(csp);
+        assertThat(nonce.find()).as(csp).isTrue();
+        assertThat(csp).contains("style-src 'nonce-" + nonce.group(1) + "'", "default-src 'none'", "object-src 'none'",
+                "frame-ancestors 'none'", "base-uri 'none'").doesNotContain("unsafe-inline", "unsafe-eval");
+        assertThat(first.text()).contains("<script src=\"/inbox/app.js\" nonce=\"" + nonce.group(1) + "\">");
+        assertThat(second.header("Content-Security-Policy")).as("a new nonce per response").doesNotContain(nonce.group(1));
+        assertThat(first.header("Referrer-Policy")).isEqualTo("no-referrer");
+        assertThat(first.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(first.header("Cache-Control")).isEqualTo("no-store");
+        MailApi.Response js = api.get("/inbox/app.js");
+        assertThat(js.header("Content-Type")).startsWith("text/javascript");
+        assertThat(js.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(api.get("/inbox/nothing.js").status()).isEqualTo(404);
+
+        deliver("frame@example.com", "From: a@example.org\nSubject: framed\nContent-Type: text/html\n\n"
+                + "<p>hi</p><img src=\"http://127.0.0.1:9/i.png\"><script>x()</script>\n", StandardCharsets.US_ASCII);
+        String id = api.json(MailApi.mailbox("frame@example.com") + "/messages").get("messages").get(0).get("id").asText();
+        MailApi.Response plain = api.get(MailApi.mailbox("frame@example.com") + "/messages/" + id + "/html");
+        assertThat(plain.header("Content-Type")).startsWith("text/html");
+        assertThat(plain.header("Content-Security-Policy")).contains("default-src 'none'", "img-src data:;", "sandbox",
+                "frame-ancestors 'self'", "form-action 'none'").doesNotContain("script-src", "http:");
+        assertThat(plain.text()).contains("<p>hi</p>").doesNotContain("i.png", "<script");
+        MailApi.Response shown = api.get(MailApi.mailbox("frame@example.com") + "/messages/" + id + "/html?images=1");
+        assertThat(shown.header("Content-Security-Policy")).contains("img-src data: http: https:;").doesNotContain("script-src");
+        assertThat(shown.text()).contains("src=\"http://127.0.0.1:9/i.png\"").doesNotContain("<script");
+        assertThat(api.get(MailApi.mailbox("frame@example.com") + "/messages/" + id + "/html?images=2").status()).isEqualTo(400);
+    }
+
+    @Test
+    void anotherSitesRequestsAreRefusedUnlessItsOriginIsAllowed() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        String events = base + MailApi.mailbox("x@example.com") + "/events";
+        String list = base + MailApi.mailbox("x@example.com") + "/messages";
+        String ajax = base + "/ajax.php?f=get_email_address";
+        for (String url : List.of(events, list, ajax, base + "/api/v1/info")) {
+            assertThat(status(client, url, "GET", "Sec-Fetch-Site", "cross-site", "Origin", "http://evil.test")).as(url).isEqualTo(403);
+            // Another port on the same host is the same site, but another origin.
+            assertThat(status(client, url, "GET", "Sec-Fetch-Site", "same-site", "Origin", "http://127.0.0.1:1")).as(url)
+                    .isEqualTo(403);
+            // A browser without Sec-Fetch-Site: the Origin decides.
+            assertThat(status(client, url, "GET", "Origin", "http://evil.test")).as(url).isEqualTo(403);
+        }
+        HttpResponse<String> refused = client.send(request(list, "DELETE", "Sec-Fetch-Site", "cross-site", "Origin",
+                "http://evil.test"), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(refused.body()).contains("\"error\"", "allowed_origins");
+        assertThat(status(client, ajax, "POST", "Sec-Fetch-Site", "cross-site", "Origin", "null")).isEqualTo(403);
+
+        // The page's own requests, a typed URL, and clients that are not browsers.
+        assertThat(status(client, ajax, "GET", "Sec-Fetch-Site", "same-origin")).isEqualTo(200);
+        assertThat(status(client, list, "GET", "Sec-Fetch-Site", "none")).isEqualTo(200);
+        assertThat(status(client, list, "GET", "Origin", base)).isEqualTo(200);
+        assertThat(status(client, list, "GET")).isEqualTo(200);
+
+        // A configured origin may, and may read the answer.
+        HttpResponse<String> allowed = client.send(request(list, "GET", "Sec-Fetch-Site", "cross-site", "Origin",
+                "http://allowed.test:8080"), HttpResponse.BodyHandlers.ofString());
+        assertThat(allowed.statusCode()).isEqualTo(200);
+        assertThat(allowed.headers().firstValue("Access-Control-Allow-Origin")).hasValue("http://allowed.test:8080");
+        HttpResponse<String> preflight = client.send(request(list, "OPTIONS", "Origin", "http://allowed.test:8080",
+                "Access-Control-Request-Method", "DELETE"), HttpResponse.BodyHandlers.ofString());
+        assertThat(preflight.statusCode()).isEqualTo(204);
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods").orElse("")).contains("DELETE");
+        assertThat(status(client, list, "OPTIONS", "Origin", "http://evil.test", "Access-Control-Request-Method", "DELETE"))
+                .isEqualTo(403);
+
+        // The session cookie never rides along with another site's request.
+        HttpResponse<String> session = client.send(request(ajax, "GET"), HttpResponse.BodyHandlers.ofString());
+        assertThat(session.headers().firstValue("Set-Cookie").orElse("")).contains("HttpOnly", "SameSite=Strict");
+    }
+
+    @Test
+    void aPageOnAnotherPortCannotActOnTheReadersSession() throws Exception {
+        try (Session s = Session.open("csrf", 1000, 700)) {
+            ChromeDriver d = s.driver();
+            String address = s.inbox();
+            deliver(address, "From: a@example.org\nSubject: keep me\n\nstay\n", StandardCharsets.US_ASCII);
+            new WebDriverWait(d, APPEARS_WITHIN).until(x -> itemSubjects(x).contains("keep me"));
+            String id = (String) js(d, "return document.querySelector('.item').dataset.id");
+
+            // 127.0.0.1 on another port: the same site (so SameSite cookies go along), another origin.
+            String ajax = base + "/ajax.php";
+            attackPage = """
+                    <!doctype html><title>attack</title>
+                    <form id="f" method="post" action="AJAX"><input name="f" value="del_email">
+                    <input name="email_ids[]" value="ID"></form>
+                    <script>
+                    fetch('AJAX?f=forget_me&email_addr=ADDR', {credentials: 'include', mode: 'no-cors'})
+                      .finally(() => fetch('BASE/api/v1/mailboxes/ADDR/messages/ID', {method: 'DELETE', mode: 'no-cors'}))
+                      .finally(() => document.getElementById('f').submit());
+                    </script>
+                    """.replace("AJAX", ajax).replace("BASE", base).replace("ADDR", address).replace("ID", id);
+            d.get("http://127.0.0.1:" + watcher.getAddress().getPort() + "/attack");
+            new WebDriverWait(d, WAIT).until(x -> x.getCurrentUrl().startsWith(ajax));
+            assertThat(d.findElement(By.tagName("body")).getText()).contains("cross-origin requests are refused");
+
+            d.get(base + "/");
+            new WebDriverWait(d, WAIT).until(x -> address.equals(shownAddress(x)));
+            assertThat(itemSubjects(d, 1)).containsExactly("keep me");
+            assertThat(new MailApi(base).get(MailApi.mailbox(address) + "/messages/" + id).status()).isEqualTo(200);
+        }
+    }
+
+    private static HttpRequest request(String url, String method, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(WAIT)
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return b.build();
+    }
+
+    private static int status(HttpClient client, String url, String method, String... headers) throws Exception {
+        return client.send(request(url, method, headers), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private static void assertNoHorizontalOverflow(WebDriver d) {
