@@ -40,6 +40,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -353,6 +354,42 @@ class WebInboxIT {
             assertThat(d.getTitle()).isEqualTo(TITLE);
             assertThat(js(d, "return window.__sameDocument")).as("the page never navigated").isEqualTo(42L);
             assertThat(d.getCurrentUrl()).isEqualTo(base + "/");
+        }
+    }
+
+    /** Part 1's hostile corpus (all but its 20 MB attachment), each message opened in the page. */
+    @Test
+    void partOnesHostileCorpusRunsNothingAndBreaksNoLayout() throws Exception {
+        try (Session s = Session.open("corpus", 1000, 700)) {
+            ChromeDriver d = s.driver();
+            String address = s.inbox();
+            js(d, "window.__sameDocument = 42");
+            Map<String, byte[]> corpus = new TreeMap<>(ReadingSafetyIT.hostileCorpus());
+            corpus.remove("large-attachment");
+            for (byte[] m : corpus.values()) {
+                assertThat(MailApi.deliver(smtp, "sender@example.org", address, m)).startsWith("250");
+            }
+            new WebDriverWait(d, WAIT).until(x -> itemSubjects(x).size() == corpus.size());
+            int manyParts = 0;
+            for (int i = 0; i < corpus.size(); i++) {
+                String current = "return document.querySelectorAll('.item')[" + i + "].getAttribute('aria-current')";
+                d.findElements(By.cssSelector(".item")).get(i).click();
+                new WebDriverWait(d, WAIT).until(x -> "true".equals(js(x, current)) && !text(x, "m-subject").isEmpty());
+                assertThat(text(d, "status")).doesNotContain("Could not");
+                if (d.findElement(By.id("m-html-box")).isDisplayed()) {
+                    d.switchTo().frame(d.findElement(By.id("m-html")));
+                    new WebDriverWait(d, WAIT).until(x -> "complete".equals(js(x, "return document.readyState")));
+                    d.switchTo().defaultContent();
+                }
+                if (text(d, "m-subject").equals("many parts")) {
+                    assertThat(d.findElements(By.cssSelector("#m-attachments a"))).hasSize(1000);
+                    manyParts++;
+                }
+                assertThat(d.getTitle()).isEqualTo(TITLE);
+                assertNoHorizontalOverflow(d);
+                assertThat(js(d, "return window.__sameDocument")).as("the page never navigated").isEqualTo(42L);
+            }
+            assertThat(manyParts).as("the 1000-attachment message was opened").isOne();
         }
     }
 
