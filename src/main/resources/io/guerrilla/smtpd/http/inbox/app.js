@@ -86,8 +86,11 @@
   function renderLifetime() {
     if (!info) return;
     const left = timestamp + info.address_minutes * 60 - Date.now() / 1000;
+    const minutes = Math.ceil(left / 60);
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
     $('lifetime').textContent = left <= 0 ? 'Expired: mail may still arrive, but get a new address for anything new.'
-      : 'Expires in ' + (left >= 3600 ? Math.floor(left / 3600) + ' h ' : '') + Math.ceil((left % 3600) / 60) + ' min.';
+      : 'Expires in ' + [h ? h + ' h' : '', m ? m + ' min' : ''].filter(Boolean).join(' ') + '.';
   }
 
   function renderSwaks() {
@@ -98,12 +101,13 @@
       + " --header 'Subject: Hello' --body 'It works.'";
   }
 
-  async function copy(text, what) {
+  async function copy(text, what, source) {
     try {
       await navigator.clipboard.writeText(text);
     } catch (e) {
       // Outside a secure context (plain HTTP to a name other than localhost) there is no clipboard API.
-      $('address').select();
+      getSelection().selectAllChildren(source);
+      if (source.select) source.select();
       document.execCommand('copy');
     }
     status(what + ' copied.');
@@ -372,8 +376,8 @@
   /** Runs an action from a button, reporting a failure instead of leaving the page half-changed in silence. */
   const act = (what, fn) => (e) => fn(e).catch((err) => status(what + ' failed: ' + err.message));
 
-  $('copy').addEventListener('click', act('Copy', () => copy(address, 'Address')));
-  $('copy-swaks').addEventListener('click', act('Copy', () => copy($('swaks').textContent, 'Command')));
+  $('copy').addEventListener('click', act('Copy', () => copy(address, 'Address', $('address'))));
+  $('copy-swaks').addEventListener('click', act('Copy', () => copy($('swaks').textContent, 'Command', $('swaks'))));
   $('extend').addEventListener('click', act('Extend', extend));
   $('new-address').addEventListener('click', act('New address', () => newAddress('This is a new address.')));
   $('forget').addEventListener('click', act('Forget', forget));
