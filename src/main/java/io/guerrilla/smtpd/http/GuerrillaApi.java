@@ -72,11 +72,13 @@ final class GuerrillaApi implements HttpListener.Routes {
     private final MailboxQueries queries;
     private final RawMessages raw;
     private final Clock clock;
+    private final OriginGuard origin;
     private final SecureRandom random = new SecureRandom();
     private volatile GuerrillaSession.Codec codec;
 
-    GuerrillaApi(GuerrillaConfig config, MailboxQueries queries, RawMessages raw, Clock clock) {
+    GuerrillaApi(GuerrillaConfig config, MailboxQueries queries, RawMessages raw, Clock clock, OriginGuard origin) {
         this.http = config.http;
+        this.origin = origin;
         this.config = config.http.guerrillaApi;
         this.domains = this.config.domains(config);
         this.queries = queries;
@@ -95,6 +97,7 @@ final class GuerrillaApi implements HttpListener.Routes {
     public void register(RoutesConfig r) {
         r.get(PATH, this::call);
         r.post(PATH, this::call);
+        r.options(PATH, origin::preflight);
     }
 
     /** The signing key: the config's, or the one all nodes share in the database. */
@@ -117,6 +120,7 @@ final class GuerrillaApi implements HttpListener.Routes {
 
     private void call(Context ctx) throws Exception {
         ctx.header("X-Content-Type-Options", "nosniff");
+        origin.check(ctx);
         requireToken(ctx);
         Params p = new Params(ctx);
         String f = p.required("f");
@@ -362,10 +366,14 @@ final class GuerrillaApi implements HttpListener.Routes {
         reply(ctx, next, body);
     }
 
-    /** Writes the reply with the session's new token, in the body ({@code sid_token}, for objects) and the cookie. */
+    /**
+     * Writes the reply with the session's new token, in the body ({@code sid_token}, for objects) and the
+     * cookie. {@code SameSite=Strict}: a link or form on another site never carries the session, so it
+     * cannot act on it (no CSRF through the cookie, even in a browser that sends no {@code Sec-Fetch-Site}).
+     */
     private void reply(Context ctx, GuerrillaSession s, Object body) throws SQLException {
         String token = codec().encode(s);
-        ctx.res().addHeader("Set-Cookie", COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Lax");
+        ctx.res().addHeader("Set-Cookie", COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
         if (body instanceof Map<?, ?> map) {
             @SuppressWarnings("unchecked")
             Map<String, Object> m = (Map<String, Object>) map;
