@@ -4,11 +4,8 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.mail.Envelope;
-import io.guerrilla.smtpd.mail.MemoryBudget;
-import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Delivery;
 import io.guerrilla.smtpd.server.EmbeddedSessions.ReadingDelivery;
-import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.guerrilla.smtpd.support.LogCapture;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
@@ -30,15 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SessionFaultLogTest {
 
     private static EmbeddedChannel session(Consumer<GuerrillaConfig> customise, Delivery delivery) {
-        GuerrillaConfig c = new GuerrillaConfig();
-        c.allowedHosts = List.of("example.com");
-        customise.accept(c);
-        assertThat(c.validate()).isEmpty();
-        EmbeddedChannel ch = EmbeddedSessions.withMockClock(new SmtpSessionHandler(ListenerSettings.from(c), delivery,
-                new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, Runnable::run, MemoryBudget.UNBOUNDED,
-                StorageSpace.UNLIMITED));
-        assertThat(replies(ch)).startsWith("220 ");
-        return ch;
+        return EmbeddedSessions.session(customise, delivery);
     }
 
     private static String send(EmbeddedChannel ch, String text) {
