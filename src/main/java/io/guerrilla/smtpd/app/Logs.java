@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Logs {
     /** The message and its key-value pairs (connection id, queue id, ...), escaped and quoted by {@link LogText}. */
-    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{20} - %line%n%ex";
+    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{20} - %msgkv%n%ex";
     private static final AtomicInteger generation = new AtomicInteger();
     private static BatchingAppender current;
 
@@ -127,7 +127,7 @@ public final class Logs {
         }
         PatternLayout layout = new PatternLayout();
         layout.setContext(ctx);
-        layout.getInstanceConverterMap().put("line", LogText::new);
+        layout.getInstanceConverterMap().put("msgkv", LogText::new);
         layout.setPattern(TEXT_PATTERN);
         layout.start();
         LayoutWrappingEncoder<ILoggingEvent> text = new LayoutWrappingEncoder<>();
