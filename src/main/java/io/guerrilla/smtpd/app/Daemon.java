@@ -202,7 +202,7 @@ public final class Daemon implements AutoCloseable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new ReloadException(e instanceof ListenException ? e.getMessage() : "listener: " + e, e);
+            throw new ReloadException("listener: " + (e instanceof ListenException ? e.getMessage() : e), e);
         }
 
         if (fresh != null) {
