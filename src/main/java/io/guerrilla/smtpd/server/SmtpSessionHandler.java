@@ -520,6 +520,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         };
     }
 
+    /** The negotiated TLS protocol and cipher suite, when the session is in TLS. */
+    private LoggingEventBuilder withTls(LoggingEventBuilder line) {
+        return tlsProtocol == null ? line : line.addKeyValue("tls", tlsProtocol).addKeyValue("cipher", tlsCipher);
+    }
+
     /** The one line for a session cut off by a clock; {@code reason} says which. */
     private LoggingEventBuilder timedOut(String reason) {
         return log.atInfo().setMessage("session timed out").addKeyValue("conn", connId).addKeyValue("client", clientIp)
@@ -617,10 +622,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 .addKeyValue("client", env.clientIp()).addKeyValue("helo", env.helo()).addKeyValue("from", "<" + env.mailFrom() + ">")
                 .addKeyValue("rcpts", env.recipients().size()).addKeyValue("to", firstRecipients(env.recipients()))
                 .addKeyValue("size", env.body().size()).addKeyValue("store_us", nanos / 1000);
-        if (tlsProtocol != null) {
-            line = line.addKeyValue("tls", tlsProtocol).addKeyValue("cipher", tlsCipher);
-        }
-        line.log();
+        withTls(line).log();
         if (!ctx.channel().isActive()) {
             return;
         }
@@ -738,9 +740,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         if (mode != Mode.NEW && mode != Mode.REFUSED) {
             metrics.connectionClosed();
-            log.atInfo().setMessage("connection closed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
-                    .addKeyValue("duration_ms", (System.nanoTime() - openedAt) / 1_000_000)
-                    .addKeyValue("messages", messages).log();
+            LoggingEventBuilder line = log.atInfo().setMessage("connection closed").addKeyValue("conn", connId)
+                    .addKeyValue("client", clientIp).addKeyValue("duration_ms", (System.nanoTime() - openedAt) / 1_000_000)
+                    .addKeyValue("messages", messages);
+            withTls(line).log();
         }
         ctx.fireChannelInactive();
     }

@@ -164,6 +164,9 @@ class SessionLogTest {
             c.transaction("s@remote.test", "t@example.com", "over tls");
             assertThat(LogCapture.fields(log.await("message stored", 1).get(0)))
                     .containsEntry("tls", tls.getProtocol()).containsEntry("cipher", tls.getCipherSuite());
+            c.command("QUIT");
+            assertThat(LogCapture.fields(log.await("connection closed", 1).get(0)))
+                    .containsEntry("tls", tls.getProtocol()).containsEntry("cipher", tls.getCipherSuite());
         }
     }
 
