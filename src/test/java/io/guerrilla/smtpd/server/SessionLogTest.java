@@ -156,6 +156,21 @@ class SessionLogTest {
     }
 
     @Test
+    void aRefusedConnectionIsOneKeyValueLineWithItsReason() throws Exception {
+        try (TestServer limited = TestServer.start(c -> c.maxConnectionsPerIp = 1);
+             LogCapture log = LogCapture.of(SmtpSessionHandler.class); SmtpClient first = new SmtpClient(limited.port())) {
+            assertThat(first.reply()).startsWith("220 ");
+            try (SmtpClient second = new SmtpClient(limited.port())) {
+                assertThat(second.reply()).startsWith("421 4.7.0");
+            }
+            String refused = log.await("connection refused", 1).get(0);
+            assertThat(refused).contains(" - connection refused conn=");
+            assertThat(LogCapture.fields(refused)).containsEntry("client", "127.0.0.1").containsEntry("reason", "per_ip_limit")
+                    .containsEntry("code", "421");
+        }
+    }
+
+    @Test
     void theStoredLineNamesTheTlsProtocolAndCipher() throws Exception {
         try (LogCapture log = LogCapture.of(SmtpSessionHandler.class); SmtpClient c = greeted("tls.test")) {
             assertThat(c.command("STARTTLS")).startsWith("220");
