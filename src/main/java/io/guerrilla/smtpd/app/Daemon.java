@@ -12,6 +12,7 @@ import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Pipeline;
 import io.guerrilla.smtpd.pipeline.PipelineSettings;
 import io.guerrilla.smtpd.pipeline.SwappableDelivery;
+import io.guerrilla.smtpd.server.ListenException;
 import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
 import io.guerrilla.smtpd.server.Transport;
@@ -110,6 +111,8 @@ public final class Daemon implements AutoCloseable {
         SqlStore store = new SqlStore(SqlSettings.from(storeConfig), metrics::batchCommitted);
         try {
             store.open();
+            log.atInfo().setMessage("storing mail").addKeyValue("type", storeConfig.type.configName())
+                    .addKeyValue("location", store.location()).addKeyValue("save_process", storeConfig.saveProcess).log();
             long largest = c.listeners().stream().mapToLong(l -> l.maxSize).max().orElse(0);
             if (store.maxMailBytes() < largest) {
                 log.warn("max_size allows {} octets but the database takes at most {} in one row (MariaDB"
@@ -200,7 +203,7 @@ public final class Daemon implements AutoCloseable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new ReloadException("listener: " + e, e);
+            throw new ReloadException("listener: " + (e instanceof ListenException ? e.getMessage() : e), e);
         }
 
         if (fresh != null) {

@@ -23,6 +23,16 @@ public interface ServerMetrics {
     /** A message's final reply: 250 when stored, else the rejection's code (451, 550, 552, ...). */
     void messageReplied(int replyCode);
 
+    /**
+     * A RCPT command was refused (relay denied, unknown recipient, too many, a syntax error, ...).
+     * A default so other implementations need not count it.
+     *
+     * @param code     the reply code
+     * @param enhanced the enhanced status code (RFC 3463), e.g. {@code 5.7.1}
+     */
+    default void recipientRefused(int code, String enhanced) {
+    }
+
     /** Octets of message content received (after dot-unstuffing), counted once per message. */
     void bytesReceived(long octets);
 

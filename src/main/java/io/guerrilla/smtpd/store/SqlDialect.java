@@ -173,7 +173,12 @@ public enum SqlDialect {
 
         @Override
         String describe(SqlSettings c) {
-            return "SQLite database " + c.path();
+            return "SQLite database " + location(c);
+        }
+
+        @Override
+        String location(SqlSettings c) {
+            return c.path();
         }
     },
 
@@ -472,9 +477,14 @@ public enum SqlDialect {
 
     /** The database as logs and errors name it, without its password. */
     String describe(SqlSettings c) {
-        return name().toLowerCase(Locale.ROOT) + " database " + (c.dsn() == null || c.dsn().isBlank()
+        return name().toLowerCase(Locale.ROOT) + " database " + location(c);
+    }
+
+    /** Where the database is: the SQLite file, or user@host:port/database (a DSN with its password redacted). */
+    String location(SqlSettings c) {
+        return c.dsn() == null || c.dsn().isBlank()
                 ? c.user() + "@" + c.host() + ":" + (c.port() == 0 ? "default port" : c.port()) + "/" + c.database()
-                : redact(c.dsn()));
+                : redact(c.dsn());
     }
 
     /** Binds a UTC receive time to a DATETIME/TIMESTAMP column (SQLite: its TEXT date format). */

@@ -663,6 +663,11 @@ public final class SqlStore implements MailStore {
         return dialect.describe(settings);
     }
 
+    /** Where mail is stored, for the start-up line: the SQLite file or user@host:port/database, never a password. */
+    public String location() {
+        return dialect.location(settings);
+    }
+
     @Override
     public void close() {
         writers.forEach(GroupCommitter::close);

@@ -49,6 +49,21 @@ class AdminIT {
             assertThat(post.statusCode()).isEqualTo(405);
 
             String before = get(base + "/metrics").body();
+            // Every series an alert may watch is there at 0 before its first event, beside the JVM's and the build's.
+            assertThat(before).contains("guerrilla_messages_total{code=\"552\",outcome=\"rejected\"} 0.0",
+                    "guerrilla_recipients_refused_total{code=\"550\",status=\"5.7.1\"} 0.0",
+                    "guerrilla_connections_rejected_total{reason=\"max_clients\"} 0.0",
+                    "jvm_memory_used_bytes{", "jvm_gc_", "jvm_threads_live_threads", "process_files_open_files",
+                    "process_uptime_seconds", "system_cpu_count")
+                    .containsPattern("(?m)^guerrillad_build_info\\{java=\"[^\"]+\",version=\"(?!dev\")[^\"]+\"} 1(\\.0)?$");
+            try (SmtpClient relay = new SmtpClient(port)) {
+                relay.reply();
+                relay.command("EHLO relay.test");
+                relay.command("MAIL FROM:<a@b.test>");
+                assertThat(relay.command("RCPT TO:<x@elsewhere.test>")).startsWith("550 5.7.1");
+            }
+            assertThat(value(get(base + "/metrics").body(), "guerrilla_recipients_refused_total{code=\"550\",status=\"5.7.1\"}"))
+                    .isEqualTo(1);
             for (int i = 0; i < 3; i++) {
                 assertThat(SmtpClient.deliver(port, "a@b.test", "n" + i + "@m.test", "metrics " + i)).startsWith("250 2.0.0");
             }
@@ -71,7 +86,7 @@ class AdminIT {
             assertThat(value(after, "guerrilla_store_batch_size_sum")
                     - value(before, "guerrilla_store_batch_size_sum")).isEqualTo(3);
             assertThat(value(after, "guerrilla_connections_total")
-                    - value(before, "guerrilla_connections_total")).isEqualTo(4);
+                    - value(before, "guerrilla_connections_total")).isEqualTo(5);
             assertThat(value(after, "guerrilla_received_bytes_total")
                     - value(before, "guerrilla_received_bytes_total")).isGreaterThan(2700);
             assertThat(after).contains("guerrilla_store_latency_seconds_bucket{le=");
