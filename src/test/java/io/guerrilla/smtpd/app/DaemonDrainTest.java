@@ -48,6 +48,58 @@ class DaemonDrainTest {
     }
 
     @Test
+    void drainWaitsForTheBdatChunkInHandAndStoresItsMessage() throws Exception {
+        try (TestServer server = TestServer.start();
+             SmtpClient inChunk = new SmtpClient(server.port());
+             SmtpClient idle = new SmtpClient(server.port())) {
+            idle.reply();
+            inChunk.reply();
+            inChunk.command("EHLO a.test");
+            inChunk.command("MAIL FROM:<a@a.test>");
+            inChunk.command("RCPT TO:<x@example.com>");
+            String content = "Subject: chunked across the drain\r\n\r\nfirst part, last part\r\n";
+            int half = content.indexOf("last part");
+            inChunk.send("BDAT " + content.length() + " LAST\r\n" + content.substring(0, half));
+
+            CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(
+                    () -> server.daemon().drain(Duration.ofSeconds(20)));
+            // The drain has reached the sessions once the idle one is told.
+            assertThat(idle.reply()).startsWith("421 4.3.2");
+            assertThat(drained).isNotDone();
+
+            inChunk.send(content.substring(half));
+            assertThat(inChunk.reply()).startsWith("250 2.0.0 Ok: queued as");
+            assertThat(inChunk.reply()).startsWith("421 4.3.2");
+            assertThat(drained.get()).isTrue();
+            assertThat(server.rows()).hasSize(1);
+        }
+    }
+
+    @Test
+    void drainAnswersANonLastBdatChunkThenCloses() throws Exception {
+        try (TestServer server = TestServer.start();
+             SmtpClient inChunk = new SmtpClient(server.port());
+             SmtpClient idle = new SmtpClient(server.port())) {
+            idle.reply();
+            inChunk.reply();
+            inChunk.command("EHLO a.test");
+            inChunk.command("MAIL FROM:<a@a.test>");
+            inChunk.command("RCPT TO:<x@example.com>");
+            inChunk.send("BDAT 10\r\n01234");
+
+            CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(
+                    () -> server.daemon().drain(Duration.ofSeconds(20)));
+            assertThat(idle.reply()).startsWith("421 4.3.2");
+
+            inChunk.send("56789");
+            assertThat(inChunk.reply()).startsWith("250");
+            assertThat(inChunk.reply()).startsWith("421 4.3.2");
+            assertThat(drained.get()).isTrue();
+            assertThat(server.rows()).isEmpty();
+        }
+    }
+
+    @Test
     void drainGivesUpAfterItsTimeout() throws Exception {
         try (TestServer server = TestServer.start();
              SmtpClient slow = new SmtpClient(server.port())) {
