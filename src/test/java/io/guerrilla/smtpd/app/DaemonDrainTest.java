@@ -49,22 +49,13 @@ class DaemonDrainTest {
 
     @Test
     void drainWaitsForTheBdatChunkInHandAndStoresItsMessage() throws Exception {
+        String content = "Subject: chunked across the drain\r\n\r\nfirst part, last part\r\n";
+        int half = content.indexOf("last part");
         try (TestServer server = TestServer.start();
              SmtpClient inChunk = new SmtpClient(server.port());
              SmtpClient idle = new SmtpClient(server.port())) {
-            idle.reply();
-            inChunk.reply();
-            inChunk.command("EHLO a.test");
-            inChunk.command("MAIL FROM:<a@a.test>");
-            inChunk.command("RCPT TO:<x@example.com>");
-            String content = "Subject: chunked across the drain\r\n\r\nfirst part, last part\r\n";
-            int half = content.indexOf("last part");
-            inChunk.send("BDAT " + content.length() + " LAST\r\n" + content.substring(0, half));
-
-            CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(
-                    () -> server.daemon().drain(Duration.ofSeconds(20)));
-            // The drain has reached the sessions once the idle one is told.
-            assertThat(idle.reply()).startsWith("421 4.3.2");
+            CompletableFuture<Boolean> drained = drainMidChunk(server, inChunk, idle,
+                    "BDAT " + content.length() + " LAST\r\n" + content.substring(0, half));
             assertThat(drained).isNotDone();
 
             inChunk.send(content.substring(half));
@@ -80,16 +71,7 @@ class DaemonDrainTest {
         try (TestServer server = TestServer.start();
              SmtpClient inChunk = new SmtpClient(server.port());
              SmtpClient idle = new SmtpClient(server.port())) {
-            idle.reply();
-            inChunk.reply();
-            inChunk.command("EHLO a.test");
-            inChunk.command("MAIL FROM:<a@a.test>");
-            inChunk.command("RCPT TO:<x@example.com>");
-            inChunk.send("BDAT 10\r\n01234");
-
-            CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(
-                    () -> server.daemon().drain(Duration.ofSeconds(20)));
-            assertThat(idle.reply()).startsWith("421 4.3.2");
+            CompletableFuture<Boolean> drained = drainMidChunk(server, inChunk, idle, "BDAT 10\r\n01234");
 
             inChunk.send("56789");
             assertThat(inChunk.reply()).startsWith("250");
@@ -97,6 +79,22 @@ class DaemonDrainTest {
             assertThat(drained.get()).isTrue();
             assertThat(server.rows()).isEmpty();
         }
+    }
+
+    /** Sends a transaction up to the middle of a chunk, then starts a drain and waits until it reached the sessions. */
+    private static CompletableFuture<Boolean> drainMidChunk(TestServer server, SmtpClient inChunk, SmtpClient idle,
+                                                            String partOfChunk) throws Exception {
+        idle.reply();
+        inChunk.reply();
+        inChunk.command("EHLO a.test");
+        inChunk.command("MAIL FROM:<a@a.test>");
+        inChunk.command("RCPT TO:<x@example.com>");
+        inChunk.send(partOfChunk);
+        CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(
+                () -> server.daemon().drain(Duration.ofSeconds(20)));
+        // The drain has reached the sessions once the idle one is told.
+        assertThat(idle.reply()).startsWith("421 4.3.2");
+        return drained;
     }
 
     @Test
