@@ -31,7 +31,19 @@ public final class PrometheusMetrics implements ServerMetrics {
     private final Map<String, Counter> tls = new ConcurrentHashMap<>();
     private final Map<String, Counter> purged = new ConcurrentHashMap<>();
 
+    /** Without a node tag: one process alone, as in tests. */
     public PrometheusMetrics() {
+        this(null);
+    }
+
+    /**
+     * @param node this process's node_name, a tag on every series so that the series of several nodes
+     *             behind one balancer stay apart when one Prometheus scrapes them all; null for none
+     */
+    public PrometheusMetrics(String node) {
+        if (node != null) {
+            registry.config().commonTags("node", node);
+        }
         Gauge.builder("guerrilla.connections.open", open, AtomicLong::get)
                 .description("SMTP connections open now").register(registry);
         connections = Counter.builder("guerrilla.connections")

@@ -558,8 +558,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         enter(Mode.STORING);
         MessageBody b = body;
         body = null;
-        Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), machine.clientAddress(),
-                machine.helo(), machine.receivedProtocol(), machine.isTls(), machine.mailFrom(),
+        Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), settings.nodeName(),
+                machine.clientAddress(), machine.helo(), machine.receivedProtocol(), machine.isTls(), machine.mailFrom(),
                 List.copyOf(machine.recipients()), b);
         b.retain();
         long started = System.nanoTime();

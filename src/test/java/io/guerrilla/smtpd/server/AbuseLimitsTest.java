@@ -169,7 +169,7 @@ class AbuseLimitsTest {
         c.allowedHosts = List.of("example.com");
         customise.accept(c);
         assertThat(c.validate()).isEmpty();
-        EmbeddedChannel ch = EmbeddedSessions.withMockClock(new SmtpSessionHandler(ListenerSettings.from(c), delivery,
+        EmbeddedChannel ch = EmbeddedSessions.withMockClock(new SmtpSessionHandler(ListenerSettings.from(c, c.nodeName), delivery,
                 new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, Runnable::run, MemoryBudget.UNBOUNDED,
                 StorageSpace.UNLIMITED));
         assertThat(replies(ch)).startsWith("220 ");
