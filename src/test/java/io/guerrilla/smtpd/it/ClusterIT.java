@@ -82,9 +82,8 @@ class ClusterIT {
             for (CompletableFuture<ServerProcess> s : starting) {
                 started.add(s.get(90, TimeUnit.SECONDS));
             }
-            for (ServerProcess s : started) {
-                // The admin listener (HAProxy's health check) is up once this is logged.
-                s.awaitLog("serving, pid");
+            for (Node n : nodes) {
+                n.awaitReady();
             }
             Path haproxyLog = dir.resolve("haproxy.log");
             haproxy = new ProcessBuilder(haproxyBinary, "-db", "-f", haproxyConfig.toString())
@@ -112,6 +111,7 @@ class ClusterIT {
             say(t0, "node-2 drained and exited", load);
             ServerProcess restarted = nodes.get(1).start("restarted");
             started.add(restarted);
+            nodes.get(1).awaitReady();
             say(t0, "node-2 listening again", load);
             restarted.awaitLog(restarted.log, "message stored", STEP_TIMEOUT);
             say(t0, "node-2 stored its first message since the restart", load);
@@ -298,6 +298,31 @@ class ClusterIT {
                 return ServerProcess.start(work, smtpPort, "serve", "-c", config.toString());
             } catch (Exception e) {
                 throw new IllegalStateException(name + " did not start", e);
+            }
+        }
+
+        /**
+         * Waits for {@code /readyz} to answer 200, as a deployment does before it puts a node behind the
+         * balancer: a JVM just started on a busy machine answers its first requests slower than the
+         * balancer's check timeout, and all three nodes at once would leave the balancer none.
+         */
+        void awaitReady() throws Exception {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            HttpRequest readyz = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
+                    .timeout(Duration.ofSeconds(10)).build();
+            long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
+            while (true) {
+                try {
+                    if (http.send(readyz, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // The admin listener starts after the SMTP one.
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(name + ": /readyz did not answer 200 within " + STEP_TIMEOUT);
+                }
+                Thread.sleep(100);
             }
         }
 
