@@ -4,9 +4,9 @@ and Postfix's smtp-sink behind the same HAProxy as the reference, all in one run
 
 Each setup is warmed up, then measured --reps times with smtp-source against the balancer; the median
 is reported, and as a ratio to smtp-sink's median. The nodes are configured as in ClusterIT and
-docs/deployment.md (PROXY protocol v2 from HAProxy, health checks on /readyz). smtp-sink speaks
-neither PROXY nor HTTP, so its backend has no send-proxy-v2 and a plain TCP check: the balancer's
-work per connection is otherwise the same.
+docs/deployment.md (packaging/haproxy/haproxy.cfg: PROXY protocol v2, health checks on /readyz).
+smtp-sink speaks neither PROXY nor HTTP, so its server line has no send-proxy-v2 and no check: the
+balancer's work per connection is otherwise the same.
 """
 import argparse
 import os
@@ -83,31 +83,18 @@ class Node:
 
 
 class Balancer:
-    def __init__(self, scratch, servers, http_check):
+    """packaging/haproxy/haproxy.cfg (the ClusterIT and docs/deployment.md one) with the given server lines."""
+
+    def __init__(self, scratch, servers):
         self.port = bench.free_port()
-        check = ("    option httpchk\n    http-check send meth GET uri /readyz\n    http-check expect status 200\n"
-                 if http_check else "")
         self.config = os.path.join(scratch, "haproxy.cfg")
+        with open(os.path.join(bench.ROOT, "packaging", "haproxy", "haproxy.cfg")) as f:
+            template = f.read()
         with open(self.config, "w") as f:
-            f.write(f"""global
-    maxconn 4096
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout check 2s
-    timeout client 5m
-    timeout server 5m
-    retries 3
-    option redispatch 1
-frontend smtp
-    bind 127.0.0.1:{self.port}
-    default_backend guerrillad
-backend guerrillad
-    balance roundrobin
-{check}    default-server inter 2s fall 2 rise 2
-{''.join(servers)}""")
+            f.write(template + "".join(servers))
+        env = dict(os.environ, GUERRILLAD_BIND=f"127.0.0.1:{self.port}", GUERRILLAD_CHECK_INTER="2s")
         self.log = open(os.path.join(scratch, "haproxy.log"), "w")
-        self.proc = subprocess.Popen([HAPROXY, "-db", "-f", self.config], stdout=self.log,
+        self.proc = subprocess.Popen([HAPROXY, "-db", "-f", self.config], stdout=self.log, env=env,
                                      stderr=subprocess.STDOUT, preexec_fn=bench.raise_nofile)
         bench.wait_port(self.port, self.proc)
 
@@ -133,7 +120,8 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory(prefix="guerrilla-cluster-bench-") as scratch:
         sink = bench.Sink(scratch)
-        lb = Balancer(scratch, [f"    server sink 127.0.0.1:{sink.port} check\n"], http_check=False)
+        # Neither PROXY header nor health check: smtp-sink speaks neither.
+        lb = Balancer(scratch, [f"    server sink 127.0.0.1:{sink.port}\n"])
         try:
             results["smtp-sink"] = measure(lb.port, args.messages, args.warmup, args.reps)
         finally:
@@ -146,7 +134,7 @@ def main():
             try:
                 for node in nodes:
                     node.wait()
-                lb = Balancer(scratch, [node.server_line() for node in nodes], http_check=True)
+                lb = Balancer(scratch, [node.server_line() for node in nodes])
                 time.sleep(1)  # the first health checks pass
                 try:
                     results[f"{n} node{'s' if n > 1 else ''}"] = measure(lb.port, args.messages, args.warmup, args.reps)

@@ -69,7 +69,7 @@ class ClusterIT {
         }
         int front = Ports.free();
         Path haproxyConfig = dir.resolve("haproxy.cfg");
-        Files.writeString(haproxyConfig, haproxyConfig(front, nodes));
+        Files.writeString(haproxyConfig, haproxyConfig(nodes));
 
         List<ServerProcess> started = new ArrayList<>();
         Process haproxy = null;
@@ -86,8 +86,12 @@ class ClusterIT {
                 n.awaitReady();
             }
             Path haproxyLog = dir.resolve("haproxy.log");
-            haproxy = new ProcessBuilder(haproxyBinary, "-db", "-f", haproxyConfig.toString())
-                    .redirectErrorStream(true).redirectOutput(haproxyLog.toFile()).start();
+            ProcessBuilder balancer = new ProcessBuilder(haproxyBinary, "-db", "-f", haproxyConfig.toString())
+                    .redirectErrorStream(true).redirectOutput(haproxyLog.toFile());
+            balancer.environment().put("GUERRILLAD_BIND", "127.0.0.1:" + front);
+            // Checks every 500 ms: the test does not wait long for a node to be taken out or put back.
+            balancer.environment().put("GUERRILLAD_CHECK_INTER", "500ms");
+            haproxy = balancer.start();
             awaitListening(front, haproxy, haproxyLog);
 
             sender = new RetryingSender("cluster", new InetSocketAddress("127.0.0.1", front),
@@ -199,37 +203,14 @@ class ClusterIT {
         assertThat(metrics.body()).contains("guerrilla_messages_total{code=\"250\",node=\"node-3\",outcome=\"accepted\"}");
     }
 
-    /**
-     * The HAProxy configuration of docs/deployment.md, with this test's ports; health checks every
-     * 500 ms so the test does not wait long for a node to be taken out or put back.
-     */
-    static String haproxyConfig(int front, List<Node> nodes) {
-        StringBuilder servers = new StringBuilder();
+    /** packaging/haproxy/haproxy.cfg, the one docs/deployment.md explains, with a server line per node. */
+    static String haproxyConfig(List<Node> nodes) throws IOException {
+        StringBuilder config = new StringBuilder(Files.readString(ServerProcess.repo().resolve("packaging/haproxy/haproxy.cfg")));
         for (Node n : nodes) {
-            servers.append("    server ").append(n.name).append(" 127.0.0.1:").append(n.smtpPort)
-                    .append(" check port ").append(n.adminPort).append('\n');
+            config.append("    server ").append(n.name).append(" 127.0.0.1:").append(n.smtpPort)
+                    .append(" send-proxy-v2 check port ").append(n.adminPort).append('\n');
         }
-        return """
-            global
-                maxconn 4096
-            defaults
-                mode tcp
-                timeout connect 2s
-                timeout check 2s
-                timeout client 5m
-                timeout server 5m
-                retries 3
-                option redispatch 1
-            frontend smtp
-                bind 127.0.0.1:%d
-                default_backend guerrillad
-            backend guerrillad
-                balance roundrobin
-                option httpchk
-                http-check send meth GET uri /readyz
-                http-check expect status 200
-                default-server send-proxy-v2 inter 500ms fall 2 rise 2
-            %s""".formatted(front, servers);
+        return config.toString();
     }
 
     private static void awaitListening(int port, Process haproxy, Path log) throws Exception {
