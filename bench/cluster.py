@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 import yaml
 
@@ -73,8 +74,19 @@ class Node:
         return f"    server {self.name} 127.0.0.1:{self.port} send-proxy-v2 check port {self.admin}\n"
 
     def wait(self):
-        # The admin listener (the health check) is the last thing started before this line.
+        """Until /readyz answers 200: a fresh JVM answers its first checks slower than HAProxy waits."""
         wait_for(self.log_path, "serving, pid", self.proc)
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}/readyz", timeout=10) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError(f"{self.name}: /readyz did not answer 200")
+            time.sleep(0.2)
 
     def stop(self):
         self.proc.terminate()
@@ -104,9 +116,11 @@ class Balancer:
         self.log.close()
 
 
-def measure(port, messages, warmup, reps):
+def measure(setup, port, messages, warmup, reps):
     bench.smtp_source(port, FLAGS, warmup)
-    return [messages / bench.smtp_source(port, FLAGS, messages) for _ in range(reps)]
+    rates = [messages / bench.smtp_source(port, FLAGS, messages) for _ in range(reps)]
+    print(f"# {setup}: {', '.join(f'{r:,.0f}' for r in rates)} msgs/s; load average {bench.load_average()}", flush=True)
+    return rates
 
 
 def main():
@@ -123,21 +137,24 @@ def main():
         # Neither PROXY header nor health check: smtp-sink speaks neither.
         lb = Balancer(scratch, [f"    server sink 127.0.0.1:{sink.port}\n"])
         try:
-            results["smtp-sink"] = measure(lb.port, args.messages, args.warmup, args.reps)
+            results["smtp-sink"] = measure("smtp-sink", lb.port, args.messages, args.warmup, args.reps)
         finally:
             lb.stop()
             sink.stop()
         for n in [int(x) for x in args.nodes.split(",")]:
             mariadb(f"DROP DATABASE IF EXISTS {DATABASE}; CREATE DATABASE {DATABASE}")
-            nodes = [Node(scratch, i, args.java_opts) for i in range(1, n + 1)]
+            nodes = []
             lb = None
             try:
+                for i in range(1, n + 1):
+                    nodes.append(Node(scratch, i, args.java_opts))
                 for node in nodes:
                     node.wait()
                 lb = Balancer(scratch, [node.server_line() for node in nodes])
                 time.sleep(1)  # the first health checks pass
+                setup = f"{n} node{'s' if n > 1 else ''}"
                 try:
-                    results[f"{n} node{'s' if n > 1 else ''}"] = measure(lb.port, args.messages, args.warmup, args.reps)
+                    results[setup] = measure(setup, lb.port, args.messages, args.warmup, args.reps)
                 except RuntimeError:
                     for path in [lb.log.name] + [node.log_path for node in nodes]:
                         with open(path, errors="replace") as f:

@@ -203,9 +203,13 @@ class ClusterIT {
         assertThat(metrics.body()).contains("guerrilla_messages_total{code=\"250\",node=\"node-3\",outcome=\"accepted\"}");
     }
 
-    /** packaging/haproxy/haproxy.cfg, the one docs/deployment.md explains, with a server line per node. */
+    /** packaging/haproxy/haproxy.cfg, the one docs/deployment.md shows, with a server line per node. */
     static String haproxyConfig(List<Node> nodes) throws IOException {
-        StringBuilder config = new StringBuilder(Files.readString(ServerProcess.repo().resolve("packaging/haproxy/haproxy.cfg")));
+        String file = Files.readString(ServerProcess.repo().resolve("packaging/haproxy/haproxy.cfg"));
+        assertThat(Files.readString(ServerProcess.repo().resolve("docs/deployment.md")))
+                .as("docs/deployment.md shows packaging/haproxy/haproxy.cfg as it is")
+                .contains(file.substring(file.indexOf("global\n")));
+        StringBuilder config = new StringBuilder(file);
         for (Node n : nodes) {
             config.append("    server ").append(n.name).append(" 127.0.0.1:").append(n.smtpPort)
                     .append(" send-proxy-v2 check port ").append(n.adminPort).append('\n');
