@@ -24,6 +24,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
@@ -71,17 +73,17 @@ class ClusterIT {
         Path haproxyConfig = dir.resolve("haproxy.cfg");
         Files.writeString(haproxyConfig, haproxyConfig(nodes));
 
-        List<ServerProcess> started = new ArrayList<>();
+        List<ServerProcess> started = Collections.synchronizedList(new ArrayList<>());
+        Map<Node, ServerProcess> firstRuns = new ConcurrentHashMap<>();
         Process haproxy = null;
         RetryingSender sender = null;
         try {
-            List<CompletableFuture<ServerProcess>> starting = new ArrayList<>();
-            for (Node n : nodes) {
-                starting.add(CompletableFuture.supplyAsync(() -> n.start("first")));
-            }
-            for (CompletableFuture<ServerProcess> s : starting) {
-                started.add(s.get(90, TimeUnit.SECONDS));
-            }
+            // In parallel; allOf waits for every start to end, so one that fails leaves none running unseen.
+            CompletableFuture.allOf(nodes.stream().map(n -> CompletableFuture.runAsync(() -> {
+                ServerProcess p = n.start("first");
+                started.add(p);
+                firstRuns.put(n, p);
+            })).toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
             for (Node n : nodes) {
                 n.awaitReady();
             }
@@ -101,7 +103,7 @@ class ClusterIT {
             await("first " + STEP + " acknowledged", () -> load.acknowledgedCount() >= STEP);
             say(t0, "load running", load);
 
-            ServerProcess killed = started.get(0);
+            ServerProcess killed = firstRuns.get(nodes.get(0));
             killed.signal("KILL");
             killed.waitForExit(Duration.ofSeconds(30));
             say(t0, "node-1 killed", load);
@@ -109,7 +111,7 @@ class ClusterIT {
             await(STEP + " more acknowledged after the kill", () -> load.acknowledgedCount() >= beforeKill + STEP);
             say(t0, STEP + " more acknowledged", load);
 
-            ServerProcess drained = started.get(1);
+            ServerProcess drained = firstRuns.get(nodes.get(1));
             drained.signal("TERM");
             assertThat(drained.waitForExit(Duration.ofSeconds(60))).as("a drained node exits 0").isZero();
             say(t0, "node-2 drained and exited", load);
