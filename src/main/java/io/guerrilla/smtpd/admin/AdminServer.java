@@ -10,13 +10,14 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The admin HTTP listener: {@code /healthz}, {@code /readyz}, {@code /metrics} (Prometheus text) and
- * {@code /api/stats} (JSON).
+ * The admin HTTP listener: {@code /healthz}, {@code /readyz}, {@code /metrics} (Prometheus text),
+ * {@code /api/stats} (JSON) and the live {@code /dashboard} (see {@link Dashboard}).
  *
  * <p>Served by an {@link HttpListener} of its own, on its own worker threads: {@code /readyz} runs a
  * blocking store query, which can never stall an SMTP event loop or be starved by SMTP load, and a
@@ -36,9 +37,11 @@ public final class AdminServer implements AutoCloseable {
     static final long MAX_REQUEST_BODY_BYTES = 1024;
 
     private final HttpListener http;
+    private final Dashboard dashboard;
 
-    private AdminServer(HttpListener http) {
+    private AdminServer(HttpListener http, Dashboard dashboard) {
         this.http = http;
+        this.dashboard = dashboard;
     }
 
     public static AdminServer start(HostPort address, PrometheusMetrics metrics, Daemon daemon) {
@@ -52,7 +55,16 @@ public final class AdminServer implements AutoCloseable {
         };
         HttpListener.Settings s = new HttpListener.Settings("admin-http", address, MAX_THREADS, IDLE_TIMEOUT_SECONDS,
                 MAX_HEADER_BYTES, MAX_CONNECTIONS, MAX_REQUEST_BODY_BYTES);
-        return new AdminServer(HttpListener.start(s, null, List.of(routes)));
+        Dashboard dashboard = new Dashboard(new DashboardSampler(metrics, dashboardView(daemon), Clock.systemUTC()));
+        HttpListener http;
+        try {
+            http = HttpListener.start(s, null, List.of(routes, dashboard::routes));
+        } catch (RuntimeException e) {
+            dashboard.close();
+            throw e;
+        }
+        dashboard.start();
+        return new AdminServer(http, dashboard);
     }
 
     /** GET and HEAD only (HEAD gets the headers without the body): anything else is a caller's mistake worth seeing. */
@@ -93,6 +105,36 @@ public final class AdminServer implements AutoCloseable {
         return s;
     }
 
+    private static DashboardSampler.Server dashboardView(Daemon daemon) {
+        return new DashboardSampler.Server() {
+            @Override
+            public int storeQueue() {
+                // No listener means no store was opened (serve --no-smtp).
+                return daemon.servers().isEmpty() ? 0 : daemon.storeStats().queued();
+            }
+
+            @Override
+            public int savesInFlight() {
+                return daemon.savesInFlight();
+            }
+
+            @Override
+            public boolean storeHealthy() {
+                return daemon.isHealthy();
+            }
+
+            @Override
+            public boolean freeSpace() {
+                return daemon.hasFreeSpace();
+            }
+
+            @Override
+            public boolean draining() {
+                return daemon.isDraining();
+            }
+        };
+    }
+
     private static String describe(SmtpServer server) {
         InetSocketAddress a = server.boundAddress();
         return a.getAddress().getHostAddress() + ":" + a.getPort();
@@ -100,6 +142,7 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void close() {
+        dashboard.close();
         http.close();
     }
 }

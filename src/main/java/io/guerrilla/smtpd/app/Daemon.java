@@ -6,11 +6,13 @@ import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.config.Limits;
 import io.guerrilla.smtpd.config.ListenerConfig;
 import io.guerrilla.smtpd.config.StoreConfig;
+import io.guerrilla.smtpd.config.StoreType;
 import io.guerrilla.smtpd.mail.MemoryBudget;
 import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Pipeline;
 import io.guerrilla.smtpd.pipeline.PipelineSettings;
 import io.guerrilla.smtpd.pipeline.SwappableDelivery;
+import io.guerrilla.smtpd.server.ListenException;
 import io.guerrilla.smtpd.server.ListenerSettings;
 import io.guerrilla.smtpd.server.SmtpServer;
 import io.guerrilla.smtpd.server.Transport;
@@ -109,6 +111,8 @@ public final class Daemon implements AutoCloseable {
         SqlStore store = new SqlStore(SqlSettings.from(storeConfig), metrics::batchCommitted);
         try {
             store.open();
+            log.atInfo().setMessage("storing mail").addKeyValue("type", storeConfig.type.configName())
+                    .addKeyValue("location", store.location()).addKeyValue("save_process", storeConfig.saveProcess).log();
             long largest = c.listeners().stream().mapToLong(l -> l.maxSize).max().orElse(0);
             if (store.maxMailBytes() < largest) {
                 log.warn("max_size allows {} octets but the database takes at most {} in one row (MariaDB"
@@ -132,7 +136,7 @@ public final class Daemon implements AutoCloseable {
     /** Where received mail is written: the SQLite database's directory and every listener's spill directory. */
     private static List<Path> guardedDirectories(GuerrillaConfig c) {
         List<Path> dirs = new ArrayList<>();
-        if ("sqlite".equals(c.store.kind())) {
+        if (c.store.type == StoreType.SQLITE) {
             Path db = Path.of(c.store.path).toAbsolutePath();
             dirs.add(db.getParent() == null ? db : db.getParent());
         }
@@ -199,7 +203,7 @@ public final class Daemon implements AutoCloseable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new ReloadException("listener: " + e, e);
+            throw new ReloadException("listener: " + (e instanceof ListenException ? e.getMessage() : e), e);
         }
 
         if (fresh != null) {

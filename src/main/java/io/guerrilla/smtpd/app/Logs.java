@@ -3,13 +3,13 @@ package io.guerrilla.smtpd.app;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +18,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -35,9 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * log: a slow disk or a blocked stdout pipe must not stall every session of a loop.
  */
 public final class Logs {
-    /** Key-value pairs (connection id, queue id, ...) follow the message; the trailing blank is trimmed. */
-    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{20} - "
-            + "%replace(%msg %kvp{NONE}){' $', ''}%n%ex";
+    /** The message and its key-value pairs (connection id, queue id, ...), escaped and quoted by {@link LogText}. */
+    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{20} - %msgkv%n%ex";
     private static final AtomicInteger generation = new AtomicInteger();
     private static BatchingAppender current;
 
@@ -118,16 +118,23 @@ public final class Logs {
         return file;
     }
 
-    private static Encoder<ILoggingEvent> encoder(LoggerContext ctx, String format) {
+    /** The encoder of a {@code log_format}: {@code json} ({@link JsonLines}), else text ({@link LogText}). */
+    public static Encoder<ILoggingEvent> encoder(LoggerContext ctx, String format) {
         if ("json".equalsIgnoreCase(format)) {
-            JsonEncoder json = new JsonEncoder();
+            JsonLines json = new JsonLines();
             json.setContext(ctx);
             json.start();
             return json;
         }
-        PatternLayoutEncoder text = new PatternLayoutEncoder();
+        PatternLayout layout = new PatternLayout();
+        layout.setContext(ctx);
+        layout.getInstanceConverterMap().put("msgkv", LogText::new);
+        layout.setPattern(TEXT_PATTERN);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> text = new LayoutWrappingEncoder<>();
         text.setContext(ctx);
-        text.setPattern(TEXT_PATTERN);
+        text.setLayout(layout);
+        text.setCharset(StandardCharsets.UTF_8);
         text.start();
         return text;
     }

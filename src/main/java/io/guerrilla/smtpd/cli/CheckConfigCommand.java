@@ -5,6 +5,7 @@ import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.config.ProcessorName;
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.config.StoreConfig.KeyValueConfig;
+import io.guerrilla.smtpd.config.StoreType;
 import io.guerrilla.smtpd.pipeline.Pipeline;
 import io.guerrilla.smtpd.store.MailReader;
 import io.guerrilla.smtpd.store.SqlDialect;
@@ -61,7 +62,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         StoreConfig store = config.store;
         List<ProcessorName> chain = ProcessorName.parse(store.saveProcess);
         boolean ok = true;
-        if (!"sqlite".equals(store.kind())) {
+        if (store.type != StoreType.SQLITE) {
             ok = check("store", describe(store), () -> sql(store));
         }
         if (chain.contains(ProcessorName.REDIS)) {
@@ -98,10 +99,10 @@ final class CheckConfigCommand implements Callable<Integer> {
     /** Without the password, and without store.dsn, whose URL may carry one. */
     private static String describe(StoreConfig s) {
         if (s.dsn != null && !s.dsn.isBlank()) {
-            return s.kind() + " database named by store.dsn";
+            return s.type.configName() + " database named by store.dsn";
         }
-        int port = s.port != 0 ? s.port : "mysql".equals(s.kind()) ? 3306 : 5432;
-        return s.kind() + " database " + s.database + " on " + s.host + ":" + port + " as " + s.user;
+        int port = s.port != 0 ? s.port : s.type == StoreType.MYSQL ? 3306 : 5432;
+        return s.type.configName() + " database " + s.database + " on " + s.host + ":" + port + " as " + s.user;
     }
 
     private static String sql(StoreConfig s) throws StoreException, SQLException {

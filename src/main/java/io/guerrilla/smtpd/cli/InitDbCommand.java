@@ -30,7 +30,7 @@ final class InitDbCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("guerrillad: " + e.getMessage());
             return Main.EXIT_RUNTIME;
         }
-        spec.commandLine().getOut().println("schema ready in " + config.store.type + " store");
+        spec.commandLine().getOut().println("schema ready in " + config.store.type.configName() + " store");
         return 0;
     }
 }

@@ -11,6 +11,7 @@ import io.guerrilla.smtpd.config.HostPort;
 import io.guerrilla.smtpd.config.HttpConfig;
 import io.guerrilla.smtpd.http.ReadingServer;
 import io.guerrilla.smtpd.metrics.PrometheusMetrics;
+import io.guerrilla.smtpd.server.ListenException;
 import io.guerrilla.smtpd.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,6 +118,14 @@ final class ServeCommand implements Callable<Integer> {
             log.info("serving, pid {}", ProcessHandle.current().pid());
         } catch (StoreException e) {
             log.error("cannot start: {}", e.getMessage());
+            stop(daemon, admin, reading, pidFile);
+            return Main.EXIT_RUNTIME;
+        } catch (ListenException e) {
+            log.error("cannot start: {}", e.getMessage());
+            if (!config.logFile.equalsIgnoreCase("stdout") && !config.logFile.equalsIgnoreCase("stderr")) {
+                // The log is a file: whoever started the process is told why it exits too.
+                spec.commandLine().getErr().println("guerrillad: " + e.getMessage());
+            }
             stop(daemon, admin, reading, pidFile);
             return Main.EXIT_RUNTIME;
         } catch (IOException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.config;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
@@ -16,12 +17,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -34,6 +37,7 @@ public final class ConfigLoader {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+            .enable(com.fasterxml.jackson.databind.MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
             .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
 
     private ConfigLoader() {
@@ -65,8 +69,9 @@ public final class ConfigLoader {
     }
 
     /**
-     * Binds an already parsed tree in this project's key names, then checks it. Unknown keys are
-     * collected rather than fatal, so one run reports them together with every bad value.
+     * Binds an already parsed tree in this project's key names, then checks it. Unknown keys and
+     * names no enum knows are collected rather than fatal, so one run reports them together with
+     * every bad value; a key reported while binding is not reported again by the checks.
      */
     static GuerrillaConfig fromTree(JsonNode tree, String source) throws ConfigException {
         GuerrillaConfig cfg;
@@ -77,7 +82,7 @@ public final class ConfigLoader {
             }
             cfg = tree == null || tree.isNull() || tree.isMissingNode()
                     ? new GuerrillaConfig() : YAML.readerFor(GuerrillaConfig.class)
-                    .withHandler(new UnknownKeys(unknown)).readValue(tree);
+                    .withHandler(new BindingProblems(unknown)).readValue(tree);
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(source + ": " + path(e) + ": unknown key");
         } catch (JsonMappingException e) {
@@ -91,13 +96,19 @@ public final class ConfigLoader {
             cfg = new GuerrillaConfig();
         }
         List<String> errors = new ArrayList<>(new LinkedHashSet<>(unknown));
-        errors.addAll(cfg.validate());
+        Set<String> reported = errors.stream().map(ConfigLoader::key).collect(Collectors.toSet());
+        cfg.validate().stream().filter(e -> !reported.contains(key(e))).forEach(errors::add);
         fail(errors, source);
         return cfg;
     }
 
     public static void check(GuerrillaConfig cfg, String source) throws ConfigException {
         fail(cfg.validate(), source);
+    }
+
+    private static String key(String error) {
+        int colon = error.indexOf(": ");
+        return colon < 0 ? error : error.substring(0, colon);
     }
 
     private static void fail(List<String> errors, String source) throws ConfigException {
@@ -138,19 +149,36 @@ public final class ConfigLoader {
     }
 
     /**
-     * Records "path: unknown key" and skips the value. Keys copied into several servers entries by
+     * Records "path: unknown key" (and skips the value) and "path: unknown value" (leaving the key
+     * null, which the checks would call missing). Keys copied into several servers entries by
      * {@link #inheritListenerDefaults} are named once, by the top-level key the user wrote.
      */
-    private static final class UnknownKeys extends DeserializationProblemHandler {
+    private static final class BindingProblems extends DeserializationProblemHandler {
         private final List<String> found;
 
-        UnknownKeys(List<String> found) {
+        BindingProblems(List<String> found) {
             this.found = found;
         }
 
         @Override
         public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
                                              Object beanOrClass, String propertyName) throws IOException {
+            found.add(path(p) + ": unknown key");
+            p.skipChildren();
+            return true;
+        }
+
+        @Override
+        public Object handleWeirdStringValue(DeserializationContext ctxt, Class<?> targetType, String value,
+                                             String failureMsg) {
+            if (!targetType.isEnum()) {
+                return NOT_HANDLED;
+            }
+            found.add(path(ctxt.getParser()) + ": unknown value \"" + value + "\" (known: " + names(targetType) + ")");
+            return null;
+        }
+
+        private static String path(JsonParser p) {
             StringBuilder path = new StringBuilder();
             List<String> parts = new ArrayList<>();
             JsonStreamContext start = p.getParsingContext();
@@ -167,9 +195,22 @@ public final class ConfigLoader {
                 }
                 path.append(part);
             }
-            found.add(path + ": unknown key");
-            p.skipChildren();
-            return true;
+            return path.toString();
+        }
+
+        /** An enum's names as a config writes them, lower case, with their {@code @JsonAlias} spellings. */
+        private static String names(Class<?> type) {
+            List<String> names = new ArrayList<>();
+            for (Field f : type.getFields()) {
+                if (f.isEnumConstant()) {
+                    names.add(f.getName().toLowerCase(Locale.ROOT));
+                    JsonAlias alias = f.getAnnotation(JsonAlias.class);
+                    if (alias != null) {
+                        names.addAll(List.of(alias.value()));
+                    }
+                }
+            }
+            return String.join(", ", names);
         }
     }
 

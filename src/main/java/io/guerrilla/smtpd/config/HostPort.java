@@ -39,4 +39,10 @@ public record HostPort(String host, int port) {
         }
         return new HostPort(host, port);
     }
+
+    /** As written in a config: {@code host:port}, an IPv6 host in brackets. */
+    @Override
+    public String toString() {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
 }

@@ -6,7 +6,10 @@ import io.netty.handler.ssl.JdkSslContext;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * The {@code http:} section: the listener that serves stored mail back (REST API, live updates).
@@ -48,6 +51,9 @@ public final class HttpConfig {
     /** Milliseconds between the shared poll's queries for new mail: the latency of live updates. */
     public static final int POLL_INTERVAL_MS = 250;
 
+    /** What {@code allowed_origins} entries look like: a browser's {@code Origin}, scheme, host and optional port. */
+    private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.-]+(?::[0-9]{1,5})?|https?://\\[[0-9a-f:.]+](?::[0-9]{1,5})?");
+
     /** HOST:PORT; empty turns the listener off. */
     public String listen = DEFAULT_LISTEN;
     /** PEM certificate chain; with key_file, the listener speaks HTTPS (reloaded on SIGHUP). */
@@ -67,6 +73,18 @@ public final class HttpConfig {
     public int readPoolSize = READ_POOL_SIZE;
     public int pollIntervalMs = POLL_INTERVAL_MS;
     public GuerrillaApiConfig guerrillaApi = new GuerrillaApiConfig();
+    /**
+     * Origins ({@code https://app.example}) whose pages may call the APIs and event streams from a
+     * browser. Empty: same-origin only, so another site's page open in the reader's browser cannot
+     * read, delete or subscribe to mail through it (requests without browser markers, curl and
+     * scripts, are not affected).
+     */
+    public List<String> allowedOrigins = new ArrayList<>();
+    /**
+     * HOST:PORT the inbox page tells people to send test mail to. Empty: the first SMTP listener's
+     * address, its host replaced by the page's own when it listens on every interface.
+     */
+    public String publicSmtp = "";
 
     public boolean enabled() {
         return listen != null && !listen.isBlank();
@@ -93,6 +111,20 @@ public final class HttpConfig {
             errors.add(prefix + "api_token: must be a string, or empty for an open API");
         } else if (!apiToken.isEmpty() && apiToken.length() < 16) {
             errors.add(prefix + "api_token: at least 16 characters, or it can be guessed");
+        }
+        if (allowedOrigins == null) {
+            errors.add(prefix + "allowed_origins: must be a list (empty: same-origin only)");
+        } else {
+            for (String o : allowedOrigins) {
+                if (o == null || !ORIGIN.matcher(o.toLowerCase(Locale.ROOT)).matches()) {
+                    errors.add(prefix + "allowed_origins: \"" + o + "\" is not an origin (scheme://host[:port], no path)");
+                }
+            }
+        }
+        if (publicSmtp == null) {
+            errors.add(prefix + "public_smtp: must be HOST:PORT, or empty for the first SMTP listener's");
+        } else {
+            HostPort.checkOptional(prefix + "public_smtp", publicSmtp, errors);
         }
         ListenerConfig.positive(errors, prefix + "default_page_size", defaultPageSize);
         ListenerConfig.positive(errors, prefix + "max_page_size", maxPageSize);

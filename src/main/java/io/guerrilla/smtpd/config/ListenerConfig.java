@@ -2,6 +2,7 @@ package io.guerrilla.smtpd.config;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.guerrilla.smtpd.codec.BareNewlinePolicy;
 import io.guerrilla.smtpd.smtp.Extension;
 
 import java.net.IDN;
@@ -31,7 +32,7 @@ public class ListenerConfig {
     public int maxDataLineLength = Limits.MAX_DATA_LINE_LENGTH;
     public int timeout = Limits.TIMEOUT_SECONDS;
     /** "normalize" (store bare CR/LF as CRLF, Postfix 3.9's default) or "reject" (550 5.6.0). */
-    public String bareNewline = "normalize";
+    public BareNewlinePolicy bareNewline = BareNewlinePolicy.NORMALIZE;
     public int maxConnectionsPerIp = Limits.MAX_CONNECTIONS_PER_IP;
     public int connectionRatePerIp = Limits.CONNECTION_RATE_PER_IP;
     public int maxMessagesPerConnection = Limits.MAX_MESSAGES_PER_CONNECTION;
@@ -83,8 +84,8 @@ public class ListenerConfig {
             errors.add(prefix + "max_data_line_length: must be 0 (no limit) or at least 1000 (RFC 5321 4.5.3.1.6)");
         }
         positive(errors, prefix + "timeout", timeout);
-        if (!List.of("normalize", "reject").contains(lower(bareNewline))) {
-            errors.add(prefix + "bare_newline: must be \"normalize\" or \"reject\"");
+        if (bareNewline == null) {
+            errors.add(prefix + "bare_newline: missing");
         }
         validateAbuseLimits(prefix, errors);
         validateTrust(prefix, errors);

@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.config;
 
+import com.fasterxml.jackson.annotation.JsonMerge;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
@@ -8,12 +9,12 @@ import java.util.List;
 /** The {@code store:} section: where messages are committed, how commits are grouped, and the processor pipeline. */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public final class StoreConfig {
-    /** Store kind: "sqlite" (embedded default), "mysql" (also MariaDB; "mariadb" is accepted) or "postgres". */
-    public String type = "sqlite";
+    /** Store kind: sqlite (embedded default), mysql (also MariaDB; "mariadb" is accepted) or postgres. */
+    public StoreType type = StoreType.SQLITE;
     /** SQLite database file. */
     public String path = "./data/guerrilla.db";
-    /** SQLite synchronous pragma: FULL (fsync per commit, survives power loss) or NORMAL. */
-    public String synchronous = "FULL";
+    /** SQLite synchronous pragma: FULL (fsync per commit, survives power loss), EXTRA or NORMAL. */
+    public SqliteSync synchronous = SqliteSync.FULL;
 
     /** Full JDBC URL for mysql/postgres; when set, host/port/database are not used. */
     public String dsn = "";
@@ -45,8 +46,11 @@ public final class StoreConfig {
     public String validateSql = "";
     public int validateTimeoutMs = Limits.VALIDATE_TIMEOUT_MS;
     /** Compressor's format: "zlib" (RFC 1950, go-guerrilla's) or "gzip" (RFC 1952); the row's body column names it. */
-    public String compress = "zlib";
+    public Compression compress = Compression.ZLIB;
+    /** Merged into the defaults, so {@code redis: {port: 6380}} keeps the default host. */
+    @JsonMerge
     public KeyValueConfig redis = new KeyValueConfig("127.0.0.1", 6379);
+    @JsonMerge
     public KeyValueConfig memcached = new KeyValueConfig("127.0.0.1", 11211);
     /** Debugger processor: log every message's envelope at INFO (otherwise at DEBUG). */
     public boolean debuggerLogReceivedMails = false;
@@ -100,29 +104,18 @@ public final class StoreConfig {
         }
     }
 
-    /** The normalised store kind: sqlite, mysql or postgres. */
-    public String kind() {
-        String t = ListenerConfig.lower(type);
-        return switch (t) {
-            case "mariadb" -> "mysql";
-            case "postgresql" -> "postgres";
-            default -> t;
-        };
-    }
-
     /** Adds each problem as "prefix + key: what is wrong". */
     void validate(String prefix, List<String> errors) {
-        String kind = kind();
-        if (!List.of("sqlite", "mysql", "postgres").contains(kind)) {
-            errors.add(prefix + "type: unknown store \"" + type + "\" (known: sqlite, mysql, mariadb, postgres)");
+        if (type == null) {
+            errors.add(prefix + "type: missing");
         }
-        if ("sqlite".equals(kind) && (path == null || path.isBlank())) {
+        if (type == StoreType.SQLITE && (path == null || path.isBlank())) {
             errors.add(prefix + "path: must name the SQLite database file");
         }
-        if (!List.of("full", "normal", "extra").contains(ListenerConfig.lower(synchronous))) {
-            errors.add(prefix + "synchronous: must be FULL, EXTRA or NORMAL");
+        if (synchronous == null) {
+            errors.add(prefix + "synchronous: missing");
         }
-        if (!"sqlite".equals(kind)) {
+        if (type != StoreType.SQLITE) {
             if ((dsn == null || dsn.isBlank()) && (host == null || host.isBlank() || database == null || database.isBlank())) {
                 errors.add(prefix + "dsn: give a JDBC URL, or host and database");
             }
@@ -144,8 +137,8 @@ public final class StoreConfig {
         }
         ListenerConfig.positive(errors, prefix + "queue_capacity", queueCapacity);
         ListenerConfig.positive(errors, prefix + "timeout", timeout);
-        if (Compression.of(compress) == null) {
-            errors.add(prefix + "compress: must be zlib or gzip");
+        if (compress == null) {
+            errors.add(prefix + "compress: missing");
         }
         ListenerConfig.positive(errors, prefix + "validate_timeout_ms", validateTimeoutMs);
         ProcessorName.checkValidateProcess(validateProcess, validateSql != null && !validateSql.isBlank())

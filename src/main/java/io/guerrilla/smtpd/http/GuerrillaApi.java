@@ -3,6 +3,7 @@ package io.guerrilla.smtpd.http;
 import io.guerrilla.smtpd.config.GuerrillaApiConfig;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.config.HttpConfig;
+import io.guerrilla.smtpd.mailbox.Excerpt;
 import io.guerrilla.smtpd.mailbox.GuerrillaSession;
 import io.guerrilla.smtpd.mailbox.HtmlSanitizer;
 import io.guerrilla.smtpd.mailbox.MailboxAddress;
@@ -71,11 +72,13 @@ final class GuerrillaApi implements HttpListener.Routes {
     private final MailboxQueries queries;
     private final RawMessages raw;
     private final Clock clock;
+    private final OriginGuard origin;
     private final SecureRandom random = new SecureRandom();
     private volatile GuerrillaSession.Codec codec;
 
-    GuerrillaApi(GuerrillaConfig config, MailboxQueries queries, RawMessages raw, Clock clock) {
+    GuerrillaApi(GuerrillaConfig config, MailboxQueries queries, RawMessages raw, Clock clock, OriginGuard origin) {
         this.http = config.http;
+        this.origin = origin;
         this.config = config.http.guerrillaApi;
         this.domains = this.config.domains(config);
         this.queries = queries;
@@ -94,6 +97,7 @@ final class GuerrillaApi implements HttpListener.Routes {
     public void register(RoutesConfig r) {
         r.get(PATH, this::call);
         r.post(PATH, this::call);
+        r.options(PATH, origin::preflight);
     }
 
     /** The signing key: the config's, or the one all nodes share in the database. */
@@ -116,6 +120,7 @@ final class GuerrillaApi implements HttpListener.Routes {
 
     private void call(Context ctx) throws Exception {
         ctx.header("X-Content-Type-Options", "nosniff");
+        origin.check(ctx);
         requireToken(ctx);
         Params p = new Params(ctx);
         String f = p.required("f");
@@ -244,13 +249,14 @@ final class GuerrillaApi implements HttpListener.Routes {
 
     private void list(Context ctx, GuerrillaSession s, long after, long before, int offset, int limit) throws Exception {
         List<Listed> rows = queries.slice(s.address(), after, before, offset, limit);
+        Map<Long, Stored> bodies = queries.messages(s.address(), rows.stream().map(l -> l.summary().id()).toList());
         List<Map<String, Object>> items = new ArrayList<>();
         for (Listed l : rows) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("mail_id", Long.toString(l.summary().id()));
             m.put("mail_from", html(l.summary().from()));
             m.put("mail_subject", html(l.summary().subject()));
-            m.put("mail_excerpt", html(excerpt(s.address(), l.summary().id())));
+            m.put("mail_excerpt", html(excerpt(bodies.get(l.summary().id()))));
             m.put("mail_timestamp", Long.toString(l.summary().date().getEpochSecond()));
             m.put("mail_read", l.read() ? "1" : "0");
             m.put("mail_date", TIME.format(l.summary().date()));
@@ -268,19 +274,15 @@ final class GuerrillaApi implements HttpListener.Routes {
     }
 
     /** The start of the message's text (or its HTML without tags), from its first octets only. */
-    private String excerpt(String mailbox, long id) throws SQLException {
-        Optional<Stored> m = queries.message(mailbox, id);
-        if (m.isEmpty()) {
+    private String excerpt(Stored m) {
+        if (m == null) {
             return "";
         }
         try {
-            byte[] bytes = raw.load(m.get());
+            byte[] bytes = raw.load(m);
             MessageParser.Parsed p = MessageParser.parse(bytes.length > EXCERPT_SOURCE_BYTES
                     ? Arrays.copyOf(bytes, EXCERPT_SOURCE_BYTES) : bytes);
-            String text = p.text() != null && !p.text().isBlank() ? p.text()
-                    : p.html() == null ? "" : p.html().replaceAll("(?s)<(script|style)[^>]*>.*?</\\1>|<[^>]*>", " ");
-            text = text.replaceAll("\\s+", " ").trim();
-            return text.length() > EXCERPT_CHARS ? text.substring(0, EXCERPT_CHARS) : text;
+            return Excerpt.of(p, EXCERPT_CHARS);
         } catch (Exception e) {
             // A list must not fail for one body that expired or does not decode: that message shows no excerpt.
             return "";
@@ -307,8 +309,7 @@ final class GuerrillaApi implements HttpListener.Routes {
         String recipient = m.recipient();
         body.put("mail_recipient", html(recipient.contains("@") ? recipient.substring(0, recipient.lastIndexOf('@')) : recipient));
         body.put("mail_subject", html(m.summary().subject()));
-        String excerpt = (htmlBody && text.isBlank() ? parsed.html().replaceAll("<[^>]*>", " ") : text).replaceAll("\\s+", " ").trim();
-        body.put("mail_excerpt", html(excerpt.length() > EXCERPT_CHARS ? excerpt.substring(0, EXCERPT_CHARS) : excerpt));
+        body.put("mail_excerpt", html(Excerpt.of(parsed, EXCERPT_CHARS)));
         body.put("mail_body", htmlBody ? HtmlSanitizer.sanitize(parsed.html()) : html(text));
         body.put("mail_timestamp", Long.toString(m.summary().date().getEpochSecond()));
         body.put("mail_date", DATE_TIME.format(m.summary().date()));
@@ -365,10 +366,14 @@ final class GuerrillaApi implements HttpListener.Routes {
         reply(ctx, next, body);
     }
 
-    /** Writes the reply with the session's new token, in the body ({@code sid_token}, for objects) and the cookie. */
+    /**
+     * Writes the reply with the session's new token, in the body ({@code sid_token}, for objects) and the
+     * cookie. {@code SameSite=Strict}: a link or form on another site never carries the session, so it
+     * cannot act on it (no CSRF through the cookie, even in a browser that sends no {@code Sec-Fetch-Site}).
+     */
     private void reply(Context ctx, GuerrillaSession s, Object body) throws SQLException {
         String token = codec().encode(s);
-        ctx.res().addHeader("Set-Cookie", COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Lax");
+        ctx.res().addHeader("Set-Cookie", COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
         if (body instanceof Map<?, ?> map) {
             @SuppressWarnings("unchecked")
             Map<String, Object> m = (Map<String, Object>) map;

@@ -76,12 +76,15 @@ public final class ReadingServer implements AutoCloseable {
         return new ReadingServer(queries, keyValue, events, streams, listener);
     }
 
-    /** Every API the listener serves. */
+    /** Every API the listener serves, and the inbox page. */
     private static List<HttpListener.Routes> routes(GuerrillaConfig config, MailboxQueries queries, RawMessages raw,
                                                     Streams streams) {
-        RestApi rest = new RestApi(config.http, queries, raw, streams);
+        OriginGuard origin = new OriginGuard(config.http.allowedOrigins);
+        RestApi rest = new RestApi(config.http, queries, raw, streams, origin);
+        InboxPage page = new InboxPage(config);
         return config.http.guerrillaApi.serves(config)
-                ? List.of(rest, new GuerrillaApi(config, queries, raw, Clock.systemUTC())) : List.of(rest);
+                ? List.of(rest, page, new GuerrillaApi(config, queries, raw, Clock.systemUTC(), origin))
+                : List.of(rest, page);
     }
 
     public InetSocketAddress address() {

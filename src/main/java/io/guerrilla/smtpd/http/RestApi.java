@@ -57,13 +57,25 @@ final class RestApi implements HttpListener.Routes {
             "text/ecmascript", "text/css", "multipart/x-mixed-replace", "application/pdf");
     private static final Pattern MEDIA_TYPE = Pattern.compile("[a-z0-9][a-z0-9.+-]{0,63}/[a-z0-9][a-z0-9.+-]{0,126}");
 
+    /**
+     * Around a message's HTML in its own document: links open in a new browsing context (the frame's
+     * sandbox forbids navigating the page), and a wide image or table cannot widen the reader's page.
+     */
+    private static final String HTML_FRAME_HEAD = "<!doctype html><html><head><meta charset=\"utf-8\">"
+            + "<base target=\"_blank\"><style>html{color-scheme:light}body{margin:8px;font:15px/1.45 system-ui,sans-serif;"
+            + "overflow-wrap:anywhere;background:#fff;color:#111}img{max-width:100%;height:auto}"
+            + "table{max-width:100%}</style></head><body>";
+
     private final HttpConfig config;
     private final MailboxQueries queries;
     private final RawMessages raw;
     private final ReadingServer.Streams streams;
+    private final OriginGuard origin;
 
-    RestApi(HttpConfig config, MailboxQueries queries, RawMessages raw, ReadingServer.Streams streams) {
+    RestApi(HttpConfig config, MailboxQueries queries, RawMessages raw, ReadingServer.Streams streams,
+            OriginGuard origin) {
         this.config = config;
+        this.origin = origin;
         this.queries = queries;
         this.raw = raw;
         this.streams = streams;
@@ -72,12 +84,14 @@ final class RestApi implements HttpListener.Routes {
     @Override
     public void register(RoutesConfig r) {
         r.before(BASE + "/*", this::guard);
+        r.options(BASE + "/*", origin::preflight);
         r.get(BASE + "/openapi.json", this::openApi);
         r.get(MAILBOX + "/messages", this::list);
         r.delete(MAILBOX + "/messages", this::deleteMailbox);
         r.get(MAILBOX + "/messages/{id}", this::message);
         r.delete(MAILBOX + "/messages/{id}", this::deleteMessage);
         r.get(MAILBOX + "/messages/{id}/raw", this::rawMessage);
+        r.get(MAILBOX + "/messages/{id}/html", this::htmlDocument);
         r.get(MAILBOX + "/messages/{id}/attachments/{index}", this::attachment);
         r.get(MAILBOX + "/events", this::events);
         r.exception(SQLException.class, (e, ctx) -> {
@@ -91,13 +105,15 @@ final class RestApi implements HttpListener.Routes {
         r.exception(RawMessages.BodyGone.class, (e, ctx) -> HttpListener.error(ctx, 410, e.getMessage(), null));
     }
 
-    /** Headers on every API response, and the bearer token when one is configured. */
+    /** Headers on every API response, no other site's pages, and the bearer token when one is configured. */
     private void guard(Context ctx) {
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox");
         ctx.header("Referrer-Policy", "no-referrer");
         ctx.header("Cache-Control", "no-store");
-        if (config.tokenRequired()) {
+        origin.check(ctx);
+        // A preflight never carries the token; the request it clears must.
+        if (config.tokenRequired() && !"OPTIONS".equals(ctx.method().name())) {
             String given = ctx.header("Authorization");
             byte[] expected = ("Bearer " + config.apiToken).getBytes(StandardCharsets.UTF_8);
             if (given == null || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
@@ -240,6 +256,27 @@ final class RestApi implements HttpListener.Routes {
         HttpListener.json(ctx, body);
     }
 
+    /**
+     * The message's sanitized HTML as a document of its own, for an {@code <iframe sandbox>}: its policy
+     * lets it run nothing, submit nothing and load nothing but inline styles and {@code data:} images;
+     * with {@code images=1} also remote images (which tell the sender it was read, so only on request).
+     * Links open outside the frame, with no referrer (the URL names the mailbox).
+     */
+    private void htmlDocument(Context ctx) throws Exception {
+        String mailbox = mailbox(ctx);
+        long id = id(ctx);
+        allowOnly(ctx, "images");
+        boolean images = number(ctx, "images", 0, 0, 1) == 1;
+        Stored m = queries.message(mailbox, id).orElseThrow(() -> ApiError.notFound("no message " + id + " in this mailbox"));
+        MessageParser.Parsed p = MessageParser.parse(raw.load(m));
+        String html = p.html() == null ? "" : images ? HtmlSanitizer.sanitizeWithRemoteImages(p.html())
+                : HtmlSanitizer.sanitize(p.html());
+        ctx.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+                + (images ? " http: https:" : "") + "; form-action 'none'; frame-ancestors 'self';"
+                + " sandbox allow-popups allow-popups-to-escape-sandbox");
+        ctx.contentType("text/html; charset=utf-8").result(HTML_FRAME_HEAD + html + "</body></html>");
+    }
+
     /** Byte for byte as received (with the trace headers the server added); a download, never rendered. */
     private void rawMessage(Context ctx) throws Exception {
         Stored m = stored(ctx);
@@ -318,7 +355,7 @@ final class RestApi implements HttpListener.Routes {
         return BASE + "/mailboxes/" + URLEncoder.encode(s.to(), StandardCharsets.UTF_8) + "/messages/" + s.id();
     }
 
-    private static String mailbox(Context ctx) {
+    static String mailbox(Context ctx) {
         try {
             return MailboxAddress.key(ctx.pathParam("address"));
         } catch (IllegalArgumentException e) {

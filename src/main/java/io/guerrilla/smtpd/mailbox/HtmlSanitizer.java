@@ -13,14 +13,19 @@ import org.owasp.html.Sanitizers;
  * never loads from what the server hands out.
  */
 public final class HtmlSanitizer {
-    private static final PolicyFactory POLICY = Sanitizers.FORMATTING
+    private static final PolicyFactory POLICY = policy("cid");
+    /** The same, keeping {@code http:}/{@code https:} images too: for a reader who asked to see one message's images. */
+    private static final PolicyFactory WITH_REMOTE_IMAGES = policy("cid", "http", "https");
+
+    private static PolicyFactory policy(String... imageProtocols) {
+        return Sanitizers.FORMATTING
             .and(Sanitizers.BLOCKS)
             .and(Sanitizers.TABLES)
             .and(Sanitizers.STYLES)
             .and(Sanitizers.LINKS)
             .and(new HtmlPolicyBuilder()
                     .allowElements("img")
-                    .allowUrlProtocols("cid")
+                    .allowUrlProtocols(imageProtocols)
                     .allowAttributes("src").onElements("img")
                     .allowAttributes("alt", "title", "width", "height").onElements("img")
                     .toFactory())
@@ -29,11 +34,20 @@ public final class HtmlSanitizer {
                     .allowAttributes("color").onElements("font")
                     .allowAttributes("align").onElements("p", "div", "td", "th", "center")
                     .toFactory());
+    }
 
     private HtmlSanitizer() {
     }
 
     public static String sanitize(String html) {
         return html == null ? null : POLICY.sanitize(html);
+    }
+
+    /**
+     * As {@link #sanitize}, but remote ({@code http:}, {@code https:}) images stay: loading them tells the
+     * sender the mail was read, so only for a reader who asked, and only under a policy that allows no other load.
+     */
+    public static String sanitizeWithRemoteImages(String html) {
+        return html == null ? null : WITH_REMOTE_IMAGES.sanitize(html);
     }
 }

@@ -23,6 +23,16 @@ public interface ServerMetrics {
     /** A message's final reply: 250 when stored, else the rejection's code (451, 550, 552, ...). */
     void messageReplied(int replyCode);
 
+    /**
+     * A RCPT command was refused (relay denied, unknown recipient, too many, a syntax error, ...).
+     * A default so other implementations need not count it.
+     *
+     * @param code     the reply code
+     * @param enhanced the enhanced status code (RFC 3463), e.g. {@code 5.7.1}
+     */
+    default void recipientRefused(int code, String enhanced) {
+    }
+
     /** Octets of message content received (after dot-unstuffing), counted once per message. */
     void bytesReceived(long octets);
 
@@ -45,6 +55,21 @@ public interface ServerMetrics {
      * @param reason a short stable label: {@code age}, {@code mailbox_cap} or {@code total_cap}
      */
     void messagesPurged(String reason, long rows);
+
+    /**
+     * A client was admitted (its session began), for the dashboard's recent top lists; like the
+     * two below, a default no-op so a metrics sink without those lists need not implement it.
+     */
+    default void clientConnected(String address) {
+    }
+
+    /** A HELO or EHLO was answered 250 with this name (as the client wrote it). */
+    default void heloAccepted(String name) {
+    }
+
+    /** A message went to the store with a recipient at this domain (lower case). */
+    default void recipientDomainStored(String domain) {
+    }
 
     /** For servers run without metrics (tests, embedding). */
     ServerMetrics NONE = new ServerMetrics() {

@@ -4,6 +4,7 @@ import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.smtp.MailAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -22,26 +23,22 @@ final class Debugger implements Processor, RecipientCheck {
     @Override
     public CompletableFuture<Void> process(Message m) {
         Envelope e = m.envelope();
-        if (logAtInfo || log.isDebugEnabled()) {
-            String line = "envelope id=" + e.queueId() + " client=" + e.clientIp() + " helo=" + e.helo()
-                    + " with=" + e.protocol() + " from=<" + e.mailFrom() + "> rcpts=" + e.recipients()
-                    + " size=" + e.body().size() + " subject=\"" + m.headers().subject() + "\"";
-            if (logAtInfo) {
-                log.info(line);
-            } else {
-                log.debug(line);
-            }
-        }
+        level().setMessage("envelope").addKeyValue("queue_id", e.queueId()).addKeyValue("client", e.clientIp())
+                .addKeyValue("helo", e.helo()).addKeyValue("with", e.protocol()).addKeyValue("from", "<" + e.mailFrom() + ">")
+                .addKeyValue("rcpts", e.recipients().size())
+                .addKeyValue("to", String.join(",", e.recipients().stream().map(r -> "<" + r + ">").toList()))
+                .addKeyValue("size", e.body().size()).addKeyValue("subject", m.headers().subject()).log();
         return CompletableFuture.completedFuture(null);
     }
 
     @Override
     public CompletableFuture<Boolean> accepts(MailAddress recipient) {
-        if (logAtInfo) {
-            log.info("checking recipient <{}>", recipient);
-        } else {
-            log.debug("checking recipient <{}>", recipient);
-        }
+        level().setMessage("checking recipient").addKeyValue("to", "<" + recipient + ">").log();
         return CompletableFuture.completedFuture(true);
+    }
+
+    /** Client text goes into key-values, where the log encoder quotes and escapes it. */
+    private LoggingEventBuilder level() {
+        return logAtInfo ? log.atInfo() : log.atDebug();
     }
 }

@@ -27,7 +27,7 @@ public record PipelineSettings(List<ProcessorName> saveProcess, List<ProcessorNa
     public static PipelineSettings from(StoreConfig c) {
         return new PipelineSettings(ProcessorName.parse(c.saveProcess),
                 c.validateProcess == null || c.validateProcess.isBlank() ? List.of() : ProcessorName.parse(c.validateProcess),
-                c.validateSql, Duration.ofMillis(c.validateTimeoutMs), c.poolSize, Compression.of(c.compress),
+                c.validateSql, Duration.ofMillis(c.validateTimeoutMs), c.poolSize, c.compress,
                 c.debuggerLogReceivedMails, KeyValueSettings.from(c.redis), KeyValueSettings.from(c.memcached));
     }
 }

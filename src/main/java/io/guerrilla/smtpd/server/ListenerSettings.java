@@ -8,7 +8,6 @@ import io.guerrilla.smtpd.smtp.SessionPolicy;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 
 /**
  * What one listener needs from the config, resolved and checked.
@@ -28,7 +27,7 @@ public record ListenerSettings(HostPort address, SessionPolicy policy, int maxCl
                 c.maxRecipients, c.maxBadCommands, c.maxMessagesPerConnection, c.enabledExtensions());
         return new ListenerSettings(HostPort.parse(c.listenInterface), policy, c.maxClients,
                 Duration.ofSeconds(c.timeout), c.maxCommandLineLength,
-                c.maxDataLineLength, BareNewlinePolicy.valueOf(c.bareNewline.toUpperCase(Locale.ROOT)),
+                c.maxDataLineLength, c.bareNewline,
                 c.maxConnectionsPerIp, c.connectionRatePerIp, c.minDataRate, Duration.ofSeconds(c.minDataRateWindow),
                 TlsSettings.from(c.tls), ClientTrust.from(c),
                 c.spillThreshold, Path.of(c.spillDirectory.isEmpty() ? System.getProperty("java.io.tmpdir") : c.spillDirectory),

@@ -9,10 +9,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -45,15 +47,14 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         if (!trust.proxies().contains(ctx.channel().remoteAddress())) {
             refused = true;
-            log.info("refused {}: not a trusted proxy, but this listener requires a PROXY header",
-                    ctx.channel().remoteAddress());
+            line(log.atInfo(), ctx, "connection refused").addKeyValue("reason", "untrusted_proxy").log();
             ctx.writeAndFlush(Unpooled.wrappedBuffer(Replies.UNTRUSTED_PROXY.wire()))
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
         timeout = ctx.executor().schedule(() -> {
-            log.info("no PROXY header from {} within {}s, closing", ctx.channel().remoteAddress(),
-                    trust.proxyTimeout().toSeconds());
+            line(log.atInfo(), ctx, "session timed out").addKeyValue("reason", "proxy_header")
+                    .addKeyValue("timeout_s", trust.proxyTimeout().toSeconds()).log();
             ctx.close();
         }, trust.proxyTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -71,14 +72,21 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             if (client != null) {
                 ctx.channel().attr(ClientAddress.PROXIED).set(client);
             }
-            log.debug("PROXY {} from {}: client {}", header.protocolVersion(), ctx.channel().remoteAddress(),
-                    client == null ? "(the proxy itself)" : client);
+            line(log.atDebug(), ctx, "PROXY header").addKeyValue("version", header.protocolVersion())
+                    .addKeyValue("proxied_client", client == null ? "" : NetUtil.toSocketAddressString(client)).log();
         } finally {
             header.release();
         }
         cancelTimeout();
         ctx.fireChannelActive();
         ctx.pipeline().remove(this);
+    }
+
+    /** The session handler's shape: the connection id and the peer (here the proxy) as key-values. */
+    private static LoggingEventBuilder line(LoggingEventBuilder level, ChannelHandlerContext ctx, String message) {
+        String peer = ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? NetUtil.toAddressString(a.getAddress()) : String.valueOf(ctx.channel().remoteAddress());
+        return level.setMessage(message).addKeyValue("conn", ctx.channel().id().asShortText()).addKeyValue("client", peer);
     }
 
     /** LOCAL (a proxy's health check) and UNKNOWN families name no client: the proxy is the client. */
@@ -93,7 +101,7 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!refused) {
-            log.info("bad PROXY header from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+            line(log.atInfo(), ctx, "bad PROXY header").addKeyValue("error", String.valueOf(cause.getMessage())).log();
         }
         refused = true;
         ctx.close();

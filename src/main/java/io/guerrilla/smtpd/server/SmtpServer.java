@@ -7,6 +7,7 @@ import io.guerrilla.smtpd.pipeline.Delivery;
 import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -19,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -71,7 +73,11 @@ public final class SmtpServer implements AutoCloseable {
         this.clientLimiter = new PerAddressConnectionLimiter(settings.maxConnectionsPerIp(), settings.connectionRatePerIp());
     }
 
-    /** Binds and returns the bound address (useful when the configured port is 0). */
+    /**
+     * Binds and returns the bound address (useful when the configured port is 0).
+     *
+     * @throws ListenException when the address cannot be bound, naming it and why
+     */
     public InetSocketAddress start() throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -93,10 +99,20 @@ public final class SmtpServer implements AutoCloseable {
                     }
                 });
         HostPort address = settings.get().address();
-        serverChannel = b.bind(address.host(), address.port()).sync().channel();
+        ChannelFuture bind = b.bind(address.host(), address.port()).await();
+        if (!bind.isSuccess()) {
+            throw new ListenException(address, bind.cause());
+        }
+        serverChannel = bind.channel();
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("listening on {}:{} ({}), host_name {}{}", bound.getAddress().getHostAddress(), bound.getPort(),
-                transport, settings.get().policy().hostName(), features());
+        ListenerSettings current = settings.get();
+        log.atInfo().setMessage("listening on {}").addArgument(new HostPort(bound.getAddress().getHostAddress(), bound.getPort()))
+                .addKeyValue("transport", transport.name().toLowerCase(Locale.ROOT))
+                .addKeyValue("host_name", current.policy().hostName())
+                .addKeyValue("tls", current.tls() == null ? "off"
+                        : current.tls().implicit() ? "implicit" : current.tls().startTls() ? "starttls" : "off")
+                .addKeyValue("proxy_protocol", current.trust().proxyProtocol())
+                .addKeyValue("max_size", current.policy().maxMessageSize()).log();
         return bound;
     }
 
@@ -113,15 +129,6 @@ public final class SmtpServer implements AutoCloseable {
         if (settings.tls() != null && settings.tls().implicit()) {
             ch.pipeline().addLast("ssl", settings.tls().newHandler(ch.alloc()));
         }
-    }
-
-    private String features() {
-        ListenerSettings settings = this.settings.get();
-        StringBuilder sb = new StringBuilder();
-        if (settings.tls() != null) {
-            sb.append(settings.tls().implicit() ? ", implicit TLS" : "").append(settings.tls().startTls() ? ", STARTTLS" : "");
-        }
-        return sb.append(settings.trust().proxyProtocol() ? ", PROXY protocol" : "").toString();
     }
 
     /** The address actually bound (the configured port may be 0). */

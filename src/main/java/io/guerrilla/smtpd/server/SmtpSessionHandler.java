@@ -10,6 +10,7 @@ import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Delivery;
 import io.guerrilla.smtpd.smtp.Action;
 import io.guerrilla.smtpd.smtp.DataResult;
+import io.guerrilla.smtpd.smtp.MailAddress;
 import io.guerrilla.smtpd.smtp.Outcome;
 import io.guerrilla.smtpd.smtp.RecipientVerdict;
 import io.guerrilla.smtpd.smtp.Replies;
@@ -32,12 +33,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
 
+import javax.net.ssl.SSLSession;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
@@ -80,6 +84,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      * as almost all do, costs no epoll_ctl calls to switch reading off and on again.
      */
     static final int MAX_READ_AHEAD_WHILE_STORING = 64 * 1024;
+    /** Recipients named on a "message stored" line: enough to follow a message, bounded against a 1000-recipient line. */
+    static final int LOGGED_RECIPIENTS = 3;
 
     /**
      * What the handler is doing. Each mode allows only the state machine states it can coexist with;
@@ -158,6 +164,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      */
     private boolean drainRequested;
     private String connId = "";
+    /** The negotiated TLS protocol and cipher suite, once a handshake succeeded; logged with each message. */
+    private String tlsProtocol;
+    private String tlsCipher;
     private long openedAt;
     private int messages;
 
@@ -206,6 +215,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         enter(Mode.COMMANDS);
         openedAt = System.nanoTime();
         metrics.connectionOpened();
+        metrics.clientConnected(clientIp);
         log.atInfo().setMessage("connection opened").addKeyValue("conn", connId).addKeyValue("client", clientIp).log();
         // With implicit TLS the greeting is the first thing said inside TLS, after the handshake.
         if (settings.tls() == null || !settings.tls().implicit()) {
@@ -243,8 +253,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             countedByClientLimiter = true;
             return true;
         }
-        metrics.connectionRejected(refusal == Replies.TOO_MANY_CONNECTIONS_FROM_IP ? "per_ip_limit" : "per_ip_rate");
-        log.info("refused {} from {}: {}", ctx.channel().id(), clientIp, refusal);
+        String reason = refusal == Replies.TOO_MANY_CONNECTIONS_FROM_IP ? "per_ip_limit" : "per_ip_rate";
+        metrics.connectionRejected(reason);
+        log.atInfo().setMessage("connection refused").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                .addKeyValue("reason", reason).addKeyValue("code", refusal.code()).log();
         write(ctx, refusal);
         close(ctx, Mode.REFUSED);
         return false;
@@ -332,6 +344,12 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             case LINE -> {
                 SmtpCommand cmd = SmtpCommand.parse(line.text());
                 Outcome o = machine.handle(cmd);
+                if ((cmd.verb() == Verb.HELO || cmd.verb() == Verb.EHLO) && o.reply() != null && o.reply().code() == 250) {
+                    metrics.heloAccepted(machine.helo());
+                }
+                if (cmd.verb() == Verb.RCPT && o.reply() != null && !o.reply().isPositive()) {
+                    recipientRefused(pathOf(cmd.argument()), o.reply());
+                }
                 apply(ctx, o);
                 if (cmd.verb() == Verb.DATA && o.action() != Action.START_DATA && !mode.closing()
                         && cumulation.isReadable()) {
@@ -449,15 +467,25 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The chunk is read: the machine decides; unless that stores the message, commands come next. */
+    /**
+     * The chunk is read: the machine decides. A chunk of a refused transaction is only answered; a
+     * chunk that ends the message (LAST, or one past the size limit) ends it as DATA's end does.
+     */
     private void endOfChunk(ChannelHandlerContext ctx) {
         timers.commandDone();
-        DataResult result = body == null ? new DataResult(0, false, false, false)
-                : new DataResult(body.size(), body.tooBig(), false, false);
-        Outcome o = machine.endOfChunk(result);
-        if (o.action() != Action.STORE) {
+        if (!machine.chunkAccepted()) {
+            Outcome o = machine.endOfChunk(new DataResult(0, false, false, false));
             enter(Mode.COMMANDS);
+            apply(ctx, o);
+            return;
         }
+        DataResult result = new DataResult(body.size(), body.tooBig(), false, false);
+        Outcome o = machine.endOfChunk(result);
+        if (o.action() == Action.STORE || !o.reply().isPositive()) {
+            endOfMessage(ctx, result, o);
+            return;
+        }
+        enter(Mode.COMMANDS);
         apply(ctx, o);
     }
 
@@ -486,19 +514,29 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
             @Override
             public void idleTimeout() {
-                log.atInfo().setMessage("timeout").addKeyValue("conn", connId).addKeyValue("client", clientIp)
-                        .addKeyValue("waiting_for", mode).log();
+                timedOut("idle").addKeyValue("waiting_for", mode.name().toLowerCase(Locale.ROOT)).log();
                 write(ctx, Replies.TIMEOUT);
                 close(ctx, Mode.CLOSING);
             }
 
             @Override
             public void dataRateTooLow(long bytes, Duration window) {
-                log.info("data rate too low {} client={}: {} bytes in {}", connId, clientIp, bytes, window);
+                timedOut("min_data_rate").addKeyValue("bytes", bytes).addKeyValue("window_s", window.toSeconds()).log();
                 write(ctx, Replies.DATA_RATE_TOO_LOW);
                 close(ctx, Mode.CLOSING);
             }
         };
+    }
+
+    /** The negotiated TLS protocol and cipher suite, when the session is in TLS. */
+    private LoggingEventBuilder withTls(LoggingEventBuilder line) {
+        return tlsProtocol == null ? line : line.addKeyValue("tls", tlsProtocol).addKeyValue("cipher", tlsCipher);
+    }
+
+    /** The one line for a session cut off by a clock; {@code reason} says which. */
+    private LoggingEventBuilder timedOut(String reason) {
+        return log.atInfo().setMessage("session timed out").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                .addKeyValue("reason", reason);
     }
 
     /**
@@ -509,7 +547,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void startTls(ChannelHandlerContext ctx) {
         ctx.flush();
         if (cumulation != null && cumulation.isReadable()) {
-            log.info("discarded {} bytes pipelined after STARTTLS from {}", cumulation.readableBytes(), clientIp);
+            log.atInfo().setMessage("discarded bytes pipelined after STARTTLS").addKeyValue("conn", connId)
+                    .addKeyValue("client", clientIp).addKeyValue("bytes", cumulation.readableBytes()).log();
             cumulation.skipBytes(cumulation.readableBytes());
         }
         ctx.pipeline().addFirst("ssl", settings.tls().newHandler(ctx.alloc()));
@@ -519,16 +558,17 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void handshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent evt) {
         metrics.tlsHandshake(evt.isSuccess() ? "ok" : "failed");
         if (!evt.isSuccess()) {
-            log.info("TLS handshake failed {} client={}: {}", ctx.channel().id(), clientIp, evt.cause().toString());
+            log.atInfo().setMessage("TLS handshake failed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                    .addKeyValue("error", evt.cause().toString()).log();
             if (!mode.closing()) {
                 enter(Mode.CLOSING);
             }
             ctx.close();
             return;
         }
-        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-        log.debug("TLS {} {} client={}", ssl.engine().getSession().getProtocol(),
-                ssl.engine().getSession().getCipherSuite(), clientIp);
+        SSLSession tls = ctx.pipeline().get(SslHandler.class).engine().getSession();
+        tlsProtocol = tls.getProtocol();
+        tlsCipher = tls.getCipherSuite();
         if (!machine.isTls()) {
             machine.setTls(true);
             write(ctx, machine.greeting());
@@ -539,15 +579,22 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void endOfData(ChannelHandlerContext ctx) {
         timers.commandDone();
         DataResult result = new DataResult(body.size(), body.tooBig(), framer.bareNewlineSeen(), framer.lineTooLong());
-        Outcome o = machine.endOfData(result);
+        endOfMessage(ctx, result, machine.endOfData(result));
+    }
+
+    /**
+     * The one ending of a message's content, by DATA or by BDAT: counted, and either stored or
+     * rejected (counted by code and logged) with its body released.
+     */
+    private void endOfMessage(ChannelHandlerContext ctx, DataResult result, Outcome o) {
         messages++;
         metrics.bytesReceived(result.size());
         if (o.action() != Action.STORE) {
             enter(Mode.COMMANDS);
             metrics.messageReplied(o.reply().code());
             log.atInfo().setMessage("message rejected").addKeyValue("conn", connId)
-                    .addKeyValue("client", machine.clientAddress())
-                    .addKeyValue("code", o.reply().code()).addKeyValue("size", result.size()).log();
+                    .addKeyValue("client", machine.clientAddress()).addKeyValue("code", o.reply().code())
+                    .addKeyValue("status", o.reply().enhancedCode()).addKeyValue("size", result.size()).log();
             body.release();
             body = null;
         }
@@ -561,6 +608,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), settings.nodeName(),
                 machine.clientAddress(), machine.helo(), machine.receivedProtocol(), machine.isTls(), machine.mailFrom(),
                 List.copyOf(machine.recipients()), b);
+        env.recipients().forEach(r -> metrics.recipientDomainStored(r.domainLowerCase()));
         b.retain();
         long started = System.nanoTime();
         // No timeout of its own here: the delivery answers 451 only when the message will certainly not be stored.
@@ -580,10 +628,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         LoggingEventBuilder line = (err == null ? log.atInfo().setMessage("message stored")
                 : log.atWarn().setMessage("message not stored").addKeyValue("error", err.toString()))
                 .addKeyValue("queue_id", env.queueId()).addKeyValue("conn", connId).addKeyValue("code", o.reply().code())
-                .addKeyValue("client", env.clientIp()).addKeyValue("from", env.mailFrom())
-                .addKeyValue("rcpts", env.recipients().size()).addKeyValue("size", env.body().size())
-                .addKeyValue("store_us", nanos / 1000);
-        line.log();
+                .addKeyValue("client", env.clientIp()).addKeyValue("helo", env.helo()).addKeyValue("from", "<" + env.mailFrom() + ">")
+                .addKeyValue("rcpts", env.recipients().size()).addKeyValue("to", firstRecipients(env.recipients()))
+                .addKeyValue("size", env.body().size()).addKeyValue("store_us", nanos / 1000);
+        withTls(line).log();
         if (!ctx.channel().isActive()) {
             return;
         }
@@ -607,19 +655,53 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (mode == Mode.VALIDATING) {
             enter(Mode.COMMANDS);
         }
+        String rcpt = "<" + machine.pendingRecipient() + ">";
         if (err != null) {
-            log.warn("recipient check failed for {} client={}: {}", machine.pendingRecipient(), machine.clientAddress(),
-                    err.toString());
+            log.atWarn().setMessage("recipient check failed").addKeyValue("conn", connId)
+                    .addKeyValue("client", machine.clientAddress()).addKeyValue("to", rcpt)
+                    .addKeyValue("error", err.toString()).log();
         }
         if (!ctx.channel().isActive()) {
             return;
         }
-        apply(ctx, machine.recipientValidated(err != null ? RecipientVerdict.TEMPFAIL
-                : ok ? RecipientVerdict.ACCEPT : RecipientVerdict.REJECT));
+        Outcome o = machine.recipientValidated(err != null ? RecipientVerdict.TEMPFAIL
+                : ok ? RecipientVerdict.ACCEPT : RecipientVerdict.REJECT);
+        if (!o.reply().isPositive()) {
+            recipientRefused(rcpt, o.reply());
+        }
+        apply(ctx, o);
         ctx.flush();
         ctx.channel().config().setAutoRead(true);
         process(ctx);
         ctx.flush();
+    }
+
+    /**
+     * One line and one count per refused RCPT, as Postfix's {@code NOQUEUE: reject: RCPT from}: an
+     * operator sees the relay attempts, unknown users and limits hit that never became a message.
+     */
+    private void recipientRefused(String rcpt, Reply reply) {
+        metrics.recipientRefused(reply.code(), reply.enhancedCode());
+        MailAddress from = machine.mailFrom();
+        log.atInfo().setMessage("recipient refused").addKeyValue("conn", connId)
+                .addKeyValue("client", machine.clientAddress()).addKeyValue("code", reply.code())
+                .addKeyValue("status", reply.enhancedCode()).addKeyValue("helo", machine.helo())
+                .addKeyValue("from", from == null ? "" : "<" + from + ">").addKeyValue("to", rcpt).log();
+    }
+
+    /** The path of a RCPT argument as the client wrote it ({@code TO:<a@b> PARAM} gives {@code <a@b> PARAM}). */
+    private static String pathOf(String argument) {
+        String a = argument.strip();
+        return a.regionMatches(true, 0, "TO:", 0, 3) ? a.substring(3).strip() : a;
+    }
+
+    /** The first {@link #LOGGED_RECIPIENTS} recipients for the "message stored" line; the count stands beside them. */
+    private static String firstRecipients(List<MailAddress> rcpts) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(rcpts.size(), LOGGED_RECIPIENTS); i++) {
+            b.append(i == 0 ? "" : ",").append('<').append(rcpts.get(i)).append('>');
+        }
+        return rcpts.size() > LOGGED_RECIPIENTS ? b.append(",...").toString() : b.toString();
     }
 
     private void write(ChannelHandlerContext ctx, Reply reply) {
@@ -667,9 +749,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         if (mode != Mode.NEW && mode != Mode.REFUSED) {
             metrics.connectionClosed();
-            log.atInfo().setMessage("connection closed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
-                    .addKeyValue("duration_ms", (System.nanoTime() - openedAt) / 1_000_000)
-                    .addKeyValue("messages", messages).log();
+            LoggingEventBuilder line = log.atInfo().setMessage("connection closed").addKeyValue("conn", connId)
+                    .addKeyValue("client", clientIp).addKeyValue("duration_ms", (System.nanoTime() - openedAt) / 1_000_000)
+                    .addKeyValue("messages", messages);
+            withTls(line).log();
         }
         ctx.fireChannelInactive();
     }
@@ -687,8 +770,30 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        log.atDebug().setMessage("connection failed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
-                .addKeyValue("error", cause.toString()).log();
-        ctx.close();
+        if (fromPeer(cause)) {
+            // Resets, broken pipes, TLS records that are not TLS: the client's doing, routine on the internet.
+            log.atDebug().setMessage("connection failed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                    .addKeyValue("error", cause.toString()).log();
+            ctx.close();
+            return;
+        }
+        log.atWarn().setMessage("session failed").addKeyValue("conn", connId).addKeyValue("client", clientIp)
+                .addKeyValue("error", cause.toString()).setCause(cause).log();
+        if (mode.closing()) {
+            ctx.close();
+            return;
+        }
+        write(ctx, Replies.INTERNAL_ERROR);
+        close(ctx, Mode.CLOSING);
+    }
+
+    /** An I/O error anywhere in the cause chain (Netty wraps TLS errors in a DecoderException). */
+    private static boolean fromPeer(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

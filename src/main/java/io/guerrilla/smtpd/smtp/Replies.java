@@ -53,6 +53,8 @@ public final class Replies {
     public static final Reply NO_MEMORY_FOR_MESSAGE = Reply.of(451, "4.3.1", "Error: insufficient system resources, try again later");
     /** The JVM refused a buffer (it should not: see docs/memory.md); the connection cannot go on. */
     public static final Reply OUT_OF_MEMORY = Reply.of(421, "4.3.2", "Error: insufficient system resources, closing connection");
+    /** A bug met the session (an unexpected exception): the client hears why and retries elsewhere or later. */
+    public static final Reply INTERNAL_ERROR = Reply.of(421, "4.3.0", "Error: internal server error, closing connection");
 
     public static final Reply TOO_MANY_ERRORS = Reply.of(421, "4.7.0", "Error: too many errors, closing connection");
     public static final Reply TOO_MANY_CONNECTIONS = Reply.of(421, "4.7.0", "Error: too many connections, try again later");

@@ -17,8 +17,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -186,19 +188,35 @@ public final class MailboxQueries implements AutoCloseable {
 
     /** One message of this mailbox; empty when the id is another mailbox's or does not exist. */
     public Optional<Stored> message(String mailbox, long id) throws SQLException {
+        return Optional.ofNullable(messages(mailbox, List.of(id)).get(id));
+    }
+
+    /**
+     * The messages of this mailbox among {@code ids}, by id, in one query (a list's excerpts would
+     * otherwise cost a round trip each); ids of other mailboxes or of no message are left out.
+     */
+    public Map<Long, Stored> messages(String mailbox, List<Long> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        String marks = String.join(",", java.util.Collections.nCopies(ids.size(), "?"));
         String sql = "SELECT " + summaryColumns() + ", return_path, recipient, ip_addr, is_tls, body, hash, mail"
-                + " FROM new_mail WHERE mail_id = ? AND " + dialect.q("to") + " = ?";
+                + " FROM new_mail WHERE mail_id IN (" + marks + ") AND " + dialect.q("to") + " = ?";
         try (Connection conn = connection(reads); PreparedStatement ps = conn.prepareStatement(sql)) {
-            ps.setLong(1, id);
-            ps.setString(2, mailbox);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                byte[] mail = rs.getBytes(13);
-                return Optional.of(new Stored(summary(rs), rs.getString(7), rs.getString(8), rs.getString(9),
-                        rs.getBoolean(10), rs.getString(11), rs.getString(12), mail == null ? new byte[0] : mail));
+            for (int i = 0; i < ids.size(); i++) {
+                ps.setLong(i + 1, ids.get(i));
             }
+            ps.setString(ids.size() + 1, mailbox);
+            Map<Long, Stored> found = new HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byte[] mail = rs.getBytes(13);
+                    Summary summary = summary(rs);
+                    found.put(summary.id(), new Stored(summary, rs.getString(7), rs.getString(8), rs.getString(9),
+                            rs.getBoolean(10), rs.getString(11), rs.getString(12), mail == null ? new byte[0] : mail));
+                }
+            }
+            return found;
         }
     }
 

@@ -110,7 +110,7 @@ public enum SqlDialect {
             // SQLite has one writer at a time anyway; WAL lets readers work beside it.
             h.setMaximumPoolSize(1);
             h.addDataSourceProperty("journal_mode", "WAL");
-            h.addDataSourceProperty("synchronous", c.synchronous().toUpperCase(Locale.ROOT));
+            h.addDataSourceProperty("synchronous", c.synchronous().name());
             // Another process's write lock must not hold a batch (and its clients' replies) past the store timeout.
             h.addDataSourceProperty("busy_timeout", Long.toString(Math.min(SqlStore.SQLITE_BUSY_TIMEOUT_MS,
                     TimeUnit.SECONDS.toMillis(c.timeout()))));
@@ -173,7 +173,12 @@ public enum SqlDialect {
 
         @Override
         String describe(SqlSettings c) {
-            return "SQLite database " + c.path();
+            return "SQLite database " + location(c);
+        }
+
+        @Override
+        String location(SqlSettings c) {
+            return c.path();
         }
     },
 
@@ -318,10 +323,10 @@ public enum SqlDialect {
     }
 
     public static SqlDialect of(StoreConfig c) {
-        return switch (c.kind()) {
-            case "mysql" -> MYSQL;
-            case "postgres" -> POSTGRES;
-            default -> SQLITE;
+        return switch (c.type) {
+            case MYSQL -> MYSQL;
+            case POSTGRES -> POSTGRES;
+            case SQLITE -> SQLITE;
         };
     }
 
@@ -472,9 +477,14 @@ public enum SqlDialect {
 
     /** The database as logs and errors name it, without its password. */
     String describe(SqlSettings c) {
-        return name().toLowerCase(Locale.ROOT) + " database " + (c.dsn() == null || c.dsn().isBlank()
+        return name().toLowerCase(Locale.ROOT) + " database " + location(c);
+    }
+
+    /** Where the database is: the SQLite file, or user@host:port/database (a DSN with its password redacted). */
+    String location(SqlSettings c) {
+        return c.dsn() == null || c.dsn().isBlank()
                 ? c.user() + "@" + c.host() + ":" + (c.port() == 0 ? "default port" : c.port()) + "/" + c.database()
-                : redact(c.dsn()));
+                : redact(c.dsn());
     }
 
     /** Binds a UTC receive time to a DATETIME/TIMESTAMP column (SQLite: its TEXT date format). */

@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.store;
 
+import io.guerrilla.smtpd.config.SqliteSync;
 import io.guerrilla.smtpd.config.StoreConfig;
 
 /**
@@ -11,7 +12,7 @@ import io.guerrilla.smtpd.config.StoreConfig;
  * @param maxBatchBytes message octets one group-commit transaction takes (one larger message goes alone)
  * @param timeout   seconds a transaction (and a read from the database's socket) may take
  */
-public record SqlSettings(SqlDialect dialect, String path, String synchronous, String dsn, String host, int port,
+public record SqlSettings(SqlDialect dialect, String path, SqliteSync synchronous, String dsn, String host, int port,
                           String user, String password, String database, int poolSize, int poolMinIdle,
                           int connectTimeoutMs, int batchSize, long maxBatchBytes, int batchWaitMs, int queueCapacity, int timeout,
                           int validateTimeoutMs) {

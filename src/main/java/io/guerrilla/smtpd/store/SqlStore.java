@@ -544,7 +544,7 @@ public final class SqlStore implements MailStore {
         }
         Connection c = sqliteConnection();
         try (Statement st = c.createStatement()) {
-            st.execute("PRAGMA synchronous = " + settings.synchronous().toUpperCase(Locale.ROOT));
+            st.execute("PRAGMA synchronous = " + settings.synchronous());
             st.execute("PRAGMA wal_autocheckpoint = " + SQLITE_WAL_AUTOCHECKPOINT_PAGES);
         } catch (SQLException e) {
             c.close();
@@ -661,6 +661,11 @@ public final class SqlStore implements MailStore {
 
     private String describe() {
         return dialect.describe(settings);
+    }
+
+    /** Where mail is stored, for the start-up line: the SQLite file or user@host:port/database, never a password. */
+    public String location() {
+        return dialect.location(settings);
     }
 
     @Override

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.Encoder;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -70,7 +71,7 @@ class BatchingAppenderTest {
     void everyLineCarriesTheNode() {
         LoggerContext ctx = new LoggerContext();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        BatchingAppender appender = new BatchingAppender(target(ctx, Logs.TEXT_PATTERN, out), "edge-2");
+        BatchingAppender appender = new BatchingAppender(target(ctx, null, out), "edge-2");
         appender.setContext(ctx);
         appender.start();
         Logger log = ctx.getLogger("test");
@@ -87,13 +88,22 @@ class BatchingAppenderTest {
         assertThat(lines[1]).endsWith("- message stored queue_id=Q1 conn=c1 node=edge-2");
     }
 
-    /** A started output as {@link Logs} makes one (no flush per line), writing through {@code pattern} into {@code out}. */
+    /**
+     * A started output as {@link Logs} makes one (no flush per line), writing into {@code out} through
+     * {@code pattern}, or through the text log_format's encoder when it is null.
+     */
     private static OutputStreamAppender<ILoggingEvent> target(LoggerContext ctx, String pattern, ByteArrayOutputStream out) {
         ctx.setMDCAdapter(new LogbackMDCAdapter());
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(ctx);
-        encoder.setPattern(pattern);
-        encoder.start();
+        Encoder<ILoggingEvent> encoder;
+        if (pattern == null) {
+            encoder = Logs.encoder(ctx, "text");
+        } else {
+            PatternLayoutEncoder p = new PatternLayoutEncoder();
+            p.setContext(ctx);
+            p.setPattern(pattern);
+            p.start();
+            encoder = p;
+        }
         OutputStreamAppender<ILoggingEvent> target = new OutputStreamAppender<>();
         target.setContext(ctx);
         target.setEncoder(encoder);

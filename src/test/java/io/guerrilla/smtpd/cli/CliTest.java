@@ -63,7 +63,7 @@ class CliTest {
         Result r = run("check-config", "-c", cfg.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("max_size: must be greater than 0", "timeout: must be greater than 0",
-                "bare_newline: must be", "allowed_hosts: must list at least one domain");
+                "bare_newline: unknown value \"maybe\" (known: normalize, reject)", "allowed_hosts: must list at least one domain");
     }
 
     @Test

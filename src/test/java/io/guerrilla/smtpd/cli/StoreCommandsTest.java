@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.cli;
 
+import io.guerrilla.smtpd.config.Compression;
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.store.SqlStore;
 import io.guerrilla.smtpd.support.ConfigFiles;
@@ -37,8 +38,8 @@ class StoreCommandsTest {
                 """);
         CliTest.Result r = CliTest.run("check-config", "-c", cfg.toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("store.type: unknown store \"oracle\"",
-                "store.save_process: unknown processor \"Zipper\"", "store.compress: must be zlib or gzip",
+        assertThat(r.err()).contains("store.type: unknown value \"oracle\" (known: sqlite, mysql, mariadb, postgres, postgresql)",
+                "store.save_process: unknown processor \"Zipper\"", "store.compress: unknown value \"lz4\" (known: zlib, gzip)",
                 "store.validate_process: Redis does not check recipients",
                 "store.validate_process: SQL needs validate_sql", "store.connect_timeout_ms: must be at least 250",
                 "store.redis.port: must be 1..65535");
@@ -111,7 +112,7 @@ class StoreCommandsTest {
         StoreConfig store = Databases.config("sqlite");
         store.path = dir.resolve("show.db").toString();
         store.saveProcess = "HeadersParser|Header|Hasher|" + where + "|SQL";
-        store.compress = "gzip";
+        store.compress = Compression.GZIP;
         try (TestServer server = TestServer.start(c -> c.store = store); SmtpClient c = new SmtpClient(server.port())) {
             c.reply();
             c.command("EHLO cli.test");

@@ -73,7 +73,7 @@ class GoGuerrillaConfigTest {
 
         assertThat(c.logFile).isEqualTo("stderr");
         assertThat(c.pidFile).isEqualTo("/var/run/go-guerrilla.pid");
-        assertThat(c.store.type).isEqualTo("sqlite");
+        assertThat(c.store.type).isEqualTo(StoreType.SQLITE);
         assertThat(c.store.path).isEqualTo("/var/lib/mail.db");
         assertThat(c.store.timeout).isEqualTo(30);
         List<ListenerConfig> listeners = c.listeners();
@@ -156,7 +156,7 @@ class GoGuerrillaConfigTest {
                  "servers": [{"listen_interface": "127.0.0.1:2600", "xclient_on": true}]}
                 """);
         StoreConfig s = c.store;
-        assertThat(s.kind()).isEqualTo("mysql");
+        assertThat(s.type).isEqualTo(StoreType.MYSQL);
         assertThat(List.of(s.host, s.port, s.database, s.user, s.password))
                 .containsExactly("::1", 3307, "mail", "gg", "p@ss:w@rd");
         assertThat(s.connectTimeoutMs).isEqualTo(4000);
@@ -185,7 +185,7 @@ class GoGuerrillaConfigTest {
                    "redis_expire_seconds": 7200, "save_workers_size": 3, "primary_mail_host": "sharklasers.com"},
                  "servers": [{"listen_interface": "127.0.0.1:2600"}]}
                 """);
-        assertThat(List.of(c.store.kind(), c.store.host, c.store.port, c.store.database, c.store.user, c.store.password))
+        assertThat(List.of(c.store.type.configName(), c.store.host, c.store.port, c.store.database, c.store.user, c.store.password))
                 .containsExactly("mysql", "db.internal", 3306, "gmail_mail", "gmail_mail", "pw");
         assertThat(c.store.saveProcess).isEqualTo("Hasher|Compressor|Redis|SQL");
         assertThat(c.store.redis.ttl).isEqualTo(7200);

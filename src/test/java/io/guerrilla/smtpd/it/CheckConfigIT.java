@@ -24,7 +24,7 @@ class CheckConfigIT {
         brokenToKey.put("max_size: lots\n", "max_size");
         brokenToKey.put("allowed_hosts: []\n", "allowed_hosts: must list at least one domain");
         brokenToKey.put("alowed_hosts: [a.test]\n", "alowed_hosts: unknown key");
-        brokenToKey.put("store:\n  type: oracle\n", "store.type: unknown store");
+        brokenToKey.put("store:\n  type: oracle\n", "store.type: unknown value \"oracle\"");
         brokenToKey.put("store:\n  batch_size: -1\n", "store.batch_size: must be greater than 0");
         brokenToKey.put("store:\n  max_batch_bytes: 0\n", "store.max_batch_bytes: must be greater than 0");
         brokenToKey.put("log_level: loud\n", "log_level: must be one of");

@@ -56,4 +56,15 @@ class HtmlSanitizerTest {
         assertThat(out).contains("<b>bold</b>", "href=\"https://example.com/x\"", "rel=\"nofollow\"", "<td",
                 "color:red", "src=\"cid:logo&#64;x\"");
     }
+
+    @Test
+    void remoteImagesOnlyWhenAskedAndNothingElseWithThem() {
+        String mail = "<img src=\"https://tracker.example/p.png\" onerror=\"alert(1)\"><script>alert(1)</script>"
+                + "<div style=\"background:url(https://tracker.example/bg.png)\">x</div>";
+        assertThat(HtmlSanitizer.sanitize(mail)).doesNotContain("tracker.example");
+        String shown = HtmlSanitizer.sanitizeWithRemoteImages(mail);
+        assertThat(shown).contains("<img src=\"https://tracker.example/p.png\"");
+        assertThat(shown).doesNotContain("onerror", "<script", "bg.png", "url(");
+        assertThat(HtmlSanitizer.sanitizeWithRemoteImages("<img src=\"javascript:alert(1)\">")).doesNotContain("javascript");
+    }
 }

@@ -2,11 +2,8 @@ package io.guerrilla.smtpd.server;
 
 import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.mail.Envelope;
-import io.guerrilla.smtpd.mail.MemoryBudget;
-import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Delivery;
 import io.guerrilla.smtpd.server.EmbeddedSessions.ReadingDelivery;
-import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -160,20 +157,8 @@ class AbuseLimitsTest {
         }
     }
 
-    /**
-     * A session on an EmbeddedChannel whose clock the test moves: the timeouts below are checked at
-     * the instant they are due and not a tick before, with no sleeps.
-     */
     private static EmbeddedChannel session(Consumer<GuerrillaConfig> customise, Delivery delivery) {
-        GuerrillaConfig c = new GuerrillaConfig();
-        c.allowedHosts = List.of("example.com");
-        customise.accept(c);
-        assertThat(c.validate()).isEmpty();
-        EmbeddedChannel ch = EmbeddedSessions.withMockClock(new SmtpSessionHandler(ListenerSettings.from(c, c.nodeName), delivery,
-                new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, Runnable::run, MemoryBudget.UNBOUNDED,
-                StorageSpace.UNLIMITED));
-        assertThat(replies(ch)).startsWith("220 ");
-        return ch;
+        return EmbeddedSessions.session(customise, delivery);
     }
 
     private static String after(EmbeddedChannel ch, long millis) {

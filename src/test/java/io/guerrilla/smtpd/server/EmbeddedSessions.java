@@ -1,8 +1,12 @@
 package io.guerrilla.smtpd.server;
 
+import io.guerrilla.smtpd.config.GuerrillaConfig;
 import io.guerrilla.smtpd.mail.Envelope;
+import io.guerrilla.smtpd.mail.MemoryBudget;
+import io.guerrilla.smtpd.metrics.ServerMetrics;
 import io.guerrilla.smtpd.pipeline.Delivery;
 import io.guerrilla.smtpd.smtp.MailAddress;
+import io.guerrilla.smtpd.smtp.StorageSpace;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -11,8 +15,12 @@ import io.netty.util.concurrent.Ticker;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** What tests driving an SmtpSessionHandler on an EmbeddedChannel share. */
 final class EmbeddedSessions {
@@ -59,6 +67,22 @@ final class EmbeddedSessions {
      */
     static EmbeddedChannel withMockClock(SmtpSessionHandler handler) {
         return EmbeddedChannel.builder().ticker(Ticker.newMockTicker()).handlers(handler).build();
+    }
+
+    /**
+     * A session for {@code allowed_hosts: [example.com]} and what {@code customise} sets, on a
+     * {@link #withMockClock} channel, greeted (its 220 read).
+     */
+    static EmbeddedChannel session(Consumer<GuerrillaConfig> customise, Delivery delivery) {
+        GuerrillaConfig c = new GuerrillaConfig();
+        c.allowedHosts = List.of("example.com");
+        customise.accept(c);
+        assertThat(c.validate()).isEmpty();
+        EmbeddedChannel ch = withMockClock(new SmtpSessionHandler(ListenerSettings.from(c, c.nodeName), delivery,
+                new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, Runnable::run, MemoryBudget.UNBOUNDED,
+                StorageSpace.UNLIMITED));
+        assertThat(replies(ch)).startsWith("220 ");
+        return ch;
     }
 
     /** Moves the clock of a {@link #withMockClock} channel and runs what fell due. */

@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.server;
 
+import io.guerrilla.smtpd.codec.BareNewlinePolicy;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -40,8 +41,8 @@ class SmugglingTest {
 
     @BeforeAll
     static void start() throws Exception {
-        normalize = TestServer.start(c -> c.bareNewline = "normalize");
-        reject = TestServer.start(c -> c.bareNewline = "reject");
+        normalize = TestServer.start(c -> c.bareNewline = BareNewlinePolicy.NORMALIZE);
+        reject = TestServer.start(c -> c.bareNewline = BareNewlinePolicy.REJECT);
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.store;
 
+import io.guerrilla.smtpd.config.Compression;
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.support.Databases;
 import io.guerrilla.smtpd.support.NeedsServices;
@@ -30,6 +31,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -59,7 +61,7 @@ class StoreEndToEndTest {
         switch (bodies) {
             case "zlib", "gzip" -> {
                 store.saveProcess = "HeadersParser|Header|Hasher|Compressor|SQL";
-                store.compress = bodies;
+                store.compress = Compression.valueOf(bodies.toUpperCase(Locale.ROOT));
             }
             case "redis" -> {
                 Databases.require("Redis", 6379);
@@ -134,7 +136,7 @@ class StoreEndToEndTest {
         StoreConfig store = Databases.config(type);
         if ("zlib".equals(bodies)) {
             store.saveProcess = "HeadersParser|Header|Hasher|Compressor|SQL";
-            store.compress = bodies;
+            store.compress = Compression.valueOf(bodies.toUpperCase(Locale.ROOT));
         }
         Databases.requireWithSchema(store);
         if (!"sqlite".equals(type)) {

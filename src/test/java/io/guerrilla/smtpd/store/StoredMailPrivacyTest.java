@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.guerrilla.smtpd.config.StoreConfig;
+import io.guerrilla.smtpd.config.StoreType;
 import io.guerrilla.smtpd.support.SmtpClient;
 import io.guerrilla.smtpd.support.TestServer;
 import org.junit.jupiter.api.Test;
@@ -68,7 +69,7 @@ class StoredMailPrivacyTest {
     @Test
     void mailReaderErrorsDoNotPrintThePassword() {
         StoreConfig c = new StoreConfig();
-        c.type = "mysql";
+        c.type = StoreType.MYSQL;
         c.dsn = "jdbc:mariadb://127.0.0.1:1/mail?user=g&password=s3cret&connectTimeout=500";
         assertThatThrownBy(() -> MailReader.open(c).close()).isInstanceOf(StoreException.class)
                 .hasMessageContaining("password=***").hasMessageNotContaining("s3cret");

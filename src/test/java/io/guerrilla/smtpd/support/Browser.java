@@ -33,6 +33,11 @@ public final class Browser implements AutoCloseable {
      * instead of hanging on a machine without internet.
      */
     public static Browser start(int width, int height) {
+        return start(width, height, new String[0]);
+    }
+
+    /** As {@link #start(int, int)}, with more Chromium switches (e.g. {@code --log-net-log=FILE}). */
+    public static Browser start(int width, int height, String... moreArguments) {
         String chromium = Requirements.tool("chromium");
         String chromedriver = Requirements.tool("chromedriver");
         ChromeOptions options = new ChromeOptions();
@@ -47,6 +52,7 @@ public final class Browser implements AutoCloseable {
                 "--disable-background-networking",
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
                 "--window-size=" + width + "," + height);
+        options.addArguments(moreArguments);
         ChromeDriverService service =
                 new ChromeDriverService.Builder()
                         .usingDriverExecutable(new File(chromedriver))

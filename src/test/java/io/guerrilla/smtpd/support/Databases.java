@@ -1,6 +1,7 @@
 package io.guerrilla.smtpd.support;
 
 import io.guerrilla.smtpd.config.StoreConfig;
+import io.guerrilla.smtpd.config.StoreType;
 import io.guerrilla.smtpd.store.SqlDialect;
 import io.guerrilla.smtpd.store.SqlStore;
 
@@ -12,6 +13,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Locale;
 
 /**
  * The real databases and key-value stores that .ci/services.sh runs on loopback (database guerrilla_test,
@@ -27,8 +29,8 @@ public final class Databases {
     /** A store config for type "sqlite" (path left to the caller), "mysql" or "postgres". */
     public static StoreConfig config(String type) {
         StoreConfig c = new StoreConfig();
-        c.type = type;
-        if (!"sqlite".equals(type)) {
+        c.type = StoreType.valueOf(type.toUpperCase(Locale.ROOT));
+        if (c.type != StoreType.SQLITE) {
             c.host = "127.0.0.1";
             c.database = NAME;
             c.user = "guerrilla";
@@ -52,10 +54,10 @@ public final class Databases {
 
     /** Skips (fails under CI) unless the database answers; then creates its schema, as init-db would. */
     public static void requireWithSchema(StoreConfig c) throws Exception {
-        if ("sqlite".equals(c.kind())) {
+        if (c.type == StoreType.SQLITE) {
             return;
         }
-        require(c.kind(), c.port == 0 ? ("mysql".equals(c.kind()) ? 3306 : 5432) : c.port);
+        require(c.type.configName(), c.port == 0 ? (c.type == StoreType.MYSQL ? 3306 : 5432) : c.port);
         try (SqlStore store = new SqlStore(c)) {
             store.createSchema();
         }
@@ -68,14 +70,14 @@ public final class Databases {
      */
     public static StoreConfig privateDatabase(String type, String suffix, Path dir) throws Exception {
         StoreConfig c = config(type);
-        if ("sqlite".equals(c.kind())) {
+        if (c.type == StoreType.SQLITE) {
             c.path = dir.resolve(suffix + ".db").toString();
             try (SqlStore store = new SqlStore(c)) {
                 store.createSchema();
             }
             return c;
         }
-        require(c.kind(), "mysql".equals(c.kind()) ? 3306 : 5432);
+        require(c.type.configName(), c.type == StoreType.MYSQL ? 3306 : 5432);
         String name = NAME + "_" + suffix;
         try (Connection conn = connect(c); Statement st = conn.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + name);
@@ -97,13 +99,13 @@ public final class Databases {
 
     public static Connection connect(StoreConfig c) throws SQLException {
         String url = SqlDialect.of(c).jdbcUrl(c);
-        return "sqlite".equals(c.kind()) ? DriverManager.getConnection(url) : DriverManager.getConnection(url, c.user, c.password);
+        return c.type == StoreType.SQLITE ? DriverManager.getConnection(url) : DriverManager.getConnection(url, c.user, c.password);
     }
 
     /** Empties new_mail and zeroes the received_emails counter, so a test class starts from nothing. */
     public static void truncate(StoreConfig c) throws SQLException {
         try (Connection conn = connect(c); Statement st = conn.createStatement()) {
-            st.execute("sqlite".equals(c.kind()) ? "DELETE FROM new_mail" : "TRUNCATE TABLE new_mail");
+            st.execute(c.type == StoreType.SQLITE ? "DELETE FROM new_mail" : "TRUNCATE TABLE new_mail");
             st.execute("UPDATE gm2_setting SET setting_value = 0 WHERE setting_name = 'received_emails'");
         }
     }

@@ -3,6 +3,7 @@ package io.guerrilla.smtpd.support;
 import io.guerrilla.smtpd.app.Daemon;
 import io.guerrilla.smtpd.config.ConfigLoader;
 import io.guerrilla.smtpd.config.GuerrillaConfig;
+import io.guerrilla.smtpd.metrics.ServerMetrics;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,10 +30,10 @@ public final class TestServer implements AutoCloseable {
     private final Daemon daemon;
     private final int port;
 
-    private TestServer(GuerrillaConfig config, Path dir) throws Exception {
+    private TestServer(GuerrillaConfig config, Path dir, ServerMetrics metrics) throws Exception {
         this.config = config;
         this.dir = dir;
-        this.daemon = new Daemon(config);
+        this.daemon = new Daemon(config, metrics);
         this.port = daemon.start().getPort();
     }
 
@@ -41,6 +42,11 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Consumer<GuerrillaConfig> customise) throws Exception {
+        return start(ServerMetrics.NONE, customise);
+    }
+
+    /** A server that reports to {@code metrics}, as serve's reports to the admin listener's. */
+    public static TestServer start(ServerMetrics metrics, Consumer<GuerrillaConfig> customise) throws Exception {
         Path dir = Files.createTempDirectory("guerrilla-test");
         GuerrillaConfig c = new GuerrillaConfig();
         c.listenInterface = "127.0.0.1:0";
@@ -54,7 +60,7 @@ public final class TestServer implements AutoCloseable {
         c.retention.maxPerMailbox = 0;
         customise.accept(c);
         ConfigLoader.check(c, "test");
-        return new TestServer(c, dir);
+        return new TestServer(c, dir, metrics);
     }
 
     public int port() {

@@ -1,5 +1,6 @@
 package io.guerrilla.smtpd.bench;
 
+import io.guerrilla.smtpd.config.SqliteSync;
 import io.guerrilla.smtpd.config.StoreConfig;
 import io.guerrilla.smtpd.mail.Envelope;
 import io.guerrilla.smtpd.mail.MessageBody;
@@ -72,7 +73,7 @@ public class StoreBenchmark {
         processing = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         StoreConfig config = new StoreConfig();
         config.path = dir.resolve("bench.db").toString();
-        config.synchronous = synchronous;
+        config.synchronous = SqliteSync.valueOf(synchronous);
         store = new SqlStore(config);
         store.open();
         pipeline = Pipeline.create(PipelineSettings.from(config), store, processing);
