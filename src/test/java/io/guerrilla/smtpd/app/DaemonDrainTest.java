@@ -48,56 +48,6 @@ class DaemonDrainTest {
     }
 
     @Test
-    void drainWaitsForTheBdatChunkInHandAndStoresItsMessage() throws Exception {
-        String content = "Subject: chunked across the drain\r\n\r\nfirst part, last part\r\n";
-        int half = content.indexOf("last part");
-        try (TestServer server = TestServer.start();
-             SmtpClient inChunk = new SmtpClient(server.port());
-             SmtpClient idle = new SmtpClient(server.port())) {
-            CompletableFuture<Boolean> drained = drainMidChunk(server, inChunk, idle,
-                    "BDAT " + content.length() + " LAST\r\n" + content.substring(0, half));
-            assertThat(drained).isNotDone();
-
-            inChunk.send(content.substring(half));
-            assertThat(inChunk.reply()).startsWith("250 2.0.0 Ok: queued as");
-            assertThat(inChunk.reply()).startsWith("421 4.3.2");
-            assertThat(drained.get()).isTrue();
-            assertThat(server.rows()).hasSize(1);
-        }
-    }
-
-    @Test
-    void drainAnswersANonLastBdatChunkThenCloses() throws Exception {
-        try (TestServer server = TestServer.start();
-             SmtpClient inChunk = new SmtpClient(server.port());
-             SmtpClient idle = new SmtpClient(server.port())) {
-            CompletableFuture<Boolean> drained = drainMidChunk(server, inChunk, idle, "BDAT 10\r\n01234");
-
-            inChunk.send("56789");
-            assertThat(inChunk.reply()).startsWith("250");
-            assertThat(inChunk.reply()).startsWith("421 4.3.2");
-            assertThat(drained.get()).isTrue();
-            assertThat(server.rows()).isEmpty();
-        }
-    }
-
-    /** Sends a transaction up to the middle of a chunk, then starts a drain and waits until it reached the sessions. */
-    private static CompletableFuture<Boolean> drainMidChunk(TestServer server, SmtpClient inChunk, SmtpClient idle,
-                                                            String partOfChunk) throws Exception {
-        idle.reply();
-        inChunk.reply();
-        inChunk.command("EHLO a.test");
-        inChunk.command("MAIL FROM:<a@a.test>");
-        inChunk.command("RCPT TO:<x@example.com>");
-        inChunk.send(partOfChunk);
-        CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(
-                () -> server.daemon().drain(Duration.ofSeconds(20)));
-        // The drain has reached the sessions once the idle one is told.
-        assertThat(idle.reply()).startsWith("421 4.3.2");
-        return drained;
-    }
-
-    @Test
     void drainGivesUpAfterItsTimeout() throws Exception {
         try (TestServer server = TestServer.start();
              SmtpClient slow = new SmtpClient(server.port())) {
