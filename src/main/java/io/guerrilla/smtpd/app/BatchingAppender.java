@@ -1,8 +1,10 @@
 package io.guerrilla.smtpd.app;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import org.slf4j.event.KeyValuePair;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -28,13 +30,18 @@ final class BatchingAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     static final long MAX_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final OutputStreamAppender<ILoggingEvent> target;
+    private final KeyValuePair node;
     private final BlockingQueue<ILoggingEvent> queue = new ArrayBlockingQueue<>(QUEUE_SIZE);
     private volatile boolean stopping;
     private Thread writer;
 
-    /** @param target started, with immediate flush off: this appender flushes once per batch */
-    BatchingAppender(OutputStreamAppender<ILoggingEvent> target) {
+    /**
+     * @param target started, with immediate flush off: this appender flushes once per batch
+     * @param node   the node_name every line is tagged with
+     */
+    BatchingAppender(OutputStreamAppender<ILoggingEvent> target, String node) {
         this.target = target;
+        this.node = new KeyValuePair("node", node);
     }
 
     @Override
@@ -49,6 +56,9 @@ final class BatchingAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     protected void append(ILoggingEvent event) {
         // Message formatting and MDC copy happen here, on the logging thread, as in AsyncAppender.
         event.prepareForDeferredProcessing();
+        if (event instanceof LoggingEvent e) {
+            e.addKeyValuePair(node);
+        }
         try {
             queue.put(event);
         } catch (InterruptedException e) {

@@ -129,7 +129,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private SmtpServer newServer(ListenerConfig listener) {
-        return new SmtpServer(ListenerSettings.from(listener), delivery, transport, boss, workers,
+        return new SmtpServer(ListenerSettings.from(listener, config.nodeName), delivery, transport, boss, workers,
                 metrics, spillWriter, bodyMemory, freeSpace);
     }
 
@@ -213,7 +213,7 @@ public final class Daemon implements AutoCloseable {
             HostPort address = HostPort.parse(l.listenInterface);
             SmtpServer server = nextServers.get(address);
             if (!added.contains(server)) {
-                server.update(ListenerSettings.from(l));
+                server.update(ListenerSettings.from(l, config.nodeName));
             }
         }
         for (Map.Entry<HostPort, SmtpServer> e : servers.entrySet()) {

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Points Logback where the config says (stdout, stderr or a file; text or JSON) at start, on reload
  * and on SIGUSR1. Each call builds a fresh appender, attaches it, and only then detaches the old one,
  * so no line is lost; for a file this also reopens it by name, which is what logrotate needs after
- * it has moved the old file away.
+ * it has moved the old file away. Every line carries the config's node_name as the key/value
+ * {@code node}, so the lines of several nodes collected in one place say where each came from.
  *
  * <p>The writing happens on a {@link BatchingAppender}'s thread, not on the SMTP event loops that
  * log: a slow disk or a blocked stdout pipe must not stall every session of a loop.
@@ -58,7 +59,7 @@ public final class Logs {
         if (!target.isStarted()) {
             return false;
         }
-        BatchingAppender next = new BatchingAppender(target);
+        BatchingAppender next = new BatchingAppender(target, config.nodeName);
         next.setContext(ctx);
         next.setName("guerrilla-" + n);
         next.start();

@@ -78,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("guerrillad: --no-smtp with the HTTP listener off leaves nothing to serve");
             return Main.EXIT_USAGE;
         }
-        PrometheusMetrics metrics = new PrometheusMetrics();
+        PrometheusMetrics metrics = new PrometheusMetrics(config.nodeName);
         Daemon daemon = new Daemon(config, metrics);
         AdminServer admin = null;
         ReadingServer reading = null;
@@ -170,6 +170,11 @@ final class ServeCommand implements Callable<Integer> {
             return;
         }
         GuerrillaConfig old = daemon.config();
+        if (!old.nodeName.equals(next.nodeName)) {
+            // The metrics registry's tag is fixed at start; logs and headers keep to the same name.
+            log.warn("SIGHUP: node_name changed; restart to apply it");
+            next.nodeName = old.nodeName;
+        }
         if (!noSmtp) {
             try {
                 daemon.reload(next);

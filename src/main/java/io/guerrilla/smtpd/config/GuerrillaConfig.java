@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The whole configuration, as read from YAML. Key names follow go-guerrilla's where it has one
@@ -18,12 +19,20 @@ import java.util.Set;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public final class GuerrillaConfig extends ListenerConfig {
+    private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9._-]{1," + Limits.MAX_NODE_NAME_LENGTH + "}");
+
     /**
      * Several listeners in one process (e.g. 25 with STARTTLS and 465 with implicit TLS); each
      * entry starts from the top-level listener keys and overrides what it names. Empty: the
      * top-level keys are the one listener.
      */
     public List<ListenerConfig> servers = new ArrayList<>();
+    /**
+     * This process's name among several behind one balancer, in every log line ({@code node=}), as a
+     * tag on every metric and in the Received header's by-clause; the host name unless set. Letters,
+     * digits, '.', '-' and '_' only: it is written unquoted into all three.
+     */
+    public String nodeName = LocalHost.name();
     public String logLevel = "info";
     public StoreConfig store = new StoreConfig();
     /** Where log lines go: "stdout", "stderr" or a file path (reopened on SIGUSR1, for logrotate). */
@@ -73,6 +82,10 @@ public final class GuerrillaConfig extends ListenerConfig {
                     errors.add(prefix + "listen_interface: " + l.listenInterface + " is used by an earlier server");
                 }
             }
+        }
+        if (nodeName == null || !NODE_NAME.matcher(nodeName).matches()) {
+            errors.add("node_name: must be 1 to " + Limits.MAX_NODE_NAME_LENGTH
+                    + " letters, digits, '.', '-' or '_' (the host name when not set)");
         }
         if (!List.of("trace", "debug", "info", "warn", "error").contains(lower(logLevel))) {
             errors.add("log_level: must be one of trace, debug, info, warn, error");

@@ -61,6 +61,8 @@ public final class Limits {
     public static final int TLS_HANDSHAKE_TIMEOUT_SECONDS = 10;
     /** Seconds to wait for the PROXY header; a real proxy sends it at once, anyone else holds a slot. */
     public static final int PROXY_PROTOCOL_TIMEOUT_SECONDS = 5;
+    /** Longest node_name: a DNS name's length (RFC 1035 2.3.4), since the default is the host name. */
+    public static final int MAX_NODE_NAME_LENGTH = 253;
     /** Database connections per node: each runs one group-commit writer; more only adds lock contention. */
     public static final int STORE_POOL_SIZE = 4;
     /** Milliseconds to wait for a database connection: while it is down, clients get 451 this fast. */

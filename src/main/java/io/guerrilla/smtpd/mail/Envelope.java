@@ -11,11 +11,12 @@ import java.util.List;
  *
  * @param queueId       unique id, given to the client in the 250 reply and kept in the Received header
  * @param hostName      this server's name, for the Received header
+ * @param nodeName      this process's node_name, for the Received header's comment after hostName
  * @param clientIp      the client's address (the real one when a trusted proxy said so)
  * @param helo          the HELO/EHLO argument
  * @param protocol      the Received header's WITH value (SMTP, ESMTP, ESMTPS, UTF8SMTP...)
  */
-public record Envelope(String queueId, Instant receivedAt, String hostName, String clientIp, String helo,
+public record Envelope(String queueId, Instant receivedAt, String hostName, String nodeName, String clientIp, String helo,
                        String protocol, boolean tls, MailAddress mailFrom, List<MailAddress> recipients,
                        MessageBody body) {
 }

@@ -18,6 +18,10 @@ import java.util.Locale;
  * domain or address literal (RFC 5321 4.1.1.1). Anything else (say {@code x ([1.2.3.4]) by mx; date})
  * would forge a hop or a date, so the From-domain is then the client's address literal and the text
  * follows as an escaped RFC 5322 comment, where nothing in it is parsed as a token.
+ *
+ * <p>The by-clause names the node that took the message in a comment, as Postfix names itself
+ * ({@code by mx.example.com (guerrillad node-2) with ESMTP}): RFC 5321 4.4 allows CFWS before WITH,
+ * and an operator with several nodes behind one balancer can tell which one stored a message.
  */
 public final class ReceivedHeader {
     /** RFC 5322 3.3 date-time with a numeric zone; RFC 1123's "GMT" is an obsolete zone name there. */
@@ -32,7 +36,7 @@ public final class ReceivedHeader {
         String r = rcpt.toString();
         String s = "Delivered-To: " + r + "\r\n"
                 + "Received: from " + from(env.helo(), env.clientIp()) + "\r\n"
-                + "\tby " + env.hostName() + " with " + env.protocol() + " id " + env.queueId() + "\r\n"
+                + "\tby " + env.hostName() + " (guerrillad " + commentText(env.nodeName()) + ") with " + env.protocol() + " id " + env.queueId() + "\r\n"
                 + "\tfor <" + r + ">; " + date + "\r\n";
         return s.getBytes(StandardCharsets.UTF_8);
     }

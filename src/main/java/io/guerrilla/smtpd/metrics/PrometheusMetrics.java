@@ -61,7 +61,19 @@ public final class PrometheusMetrics implements ServerMetrics {
 
     private final Map<String, Counter> refusedRecipients = new ConcurrentHashMap<>();
 
+    /** Without a node tag: one process alone, as in tests. */
     public PrometheusMetrics() {
+        this(null);
+    }
+
+    /**
+     * @param node this process's node_name, a tag on every series so that the series of several nodes
+     *             behind one balancer stay apart when one Prometheus scrapes them all; null for none
+     */
+    public PrometheusMetrics(String node) {
+        if (node != null) {
+            registry.config().commonTags("node", node);
+        }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

@@ -326,9 +326,13 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         closeIfDraining(ctx);
     }
 
-    /** A stop was requested and no message is in hand: tell the client (RFC 5321 3.8) and hang up. */
+    /**
+     * A stop was requested and no message content is arriving or being stored: tell the client
+     * (RFC 5321 3.8) and hang up. A BDAT chunk is read to its end as DATA content is, so the chunk
+     * (and a LAST one's message) gets its reply rather than a connection cut mid-chunk.
+     */
     private void closeIfDraining(ChannelHandlerContext ctx) {
-        if (drainRequested && mode != Mode.DATA && mode != Mode.STORING && !mode.closing()) {
+        if (drainRequested && !mode.receivingContent() && mode != Mode.STORING && !mode.closing()) {
             write(ctx, Replies.SHUTTING_DOWN);
             close(ctx, Mode.CLOSING);
         }
@@ -601,8 +605,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         enter(Mode.STORING);
         MessageBody b = body;
         body = null;
-        Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), machine.clientAddress(),
-                machine.helo(), machine.receivedProtocol(), machine.isTls(), machine.mailFrom(),
+        Envelope env = new Envelope(QueueIds.next(), Instant.now(), settings.policy().hostName(), settings.nodeName(),
+                machine.clientAddress(), machine.helo(), machine.receivedProtocol(), machine.isTls(), machine.mailFrom(),
                 List.copyOf(machine.recipients()), b);
         env.recipients().forEach(r -> metrics.recipientDomainStored(r.domainLowerCase()));
         b.retain();

@@ -36,7 +36,7 @@ class AdminIT {
         int admin = Ports.free();
         Path cfg = dir.resolve("g.yaml");
         Files.writeString(cfg, "listen_interface: 127.0.0.1:" + port + "\nallowed_hosts: [m.test]\nmax_size: 2000\n"
-                + "store:\n  path: data/mail.db\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
+                + "node_name: a1\nstore:\n  path: data/mail.db\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
         try (ServerProcess server = ServerProcess.start(dir, port, "serve", "-c", cfg.toString())) {
             // The admin listener opens just after the SMTP port the start waits for.
             server.awaitLog("admin listening");
@@ -50,19 +50,19 @@ class AdminIT {
 
             String before = get(base + "/metrics").body();
             // Every series an alert may watch is there at 0 before its first event, beside the JVM's and the build's.
-            assertThat(before).contains("guerrilla_messages_total{code=\"552\",outcome=\"rejected\"} 0.0",
-                    "guerrilla_recipients_refused_total{code=\"550\",status=\"5.7.1\"} 0.0",
-                    "guerrilla_connections_rejected_total{reason=\"max_clients\"} 0.0",
+            assertThat(before).contains("guerrilla_messages_total{code=\"552\",node=\"a1\",outcome=\"rejected\"} 0.0",
+                    "guerrilla_recipients_refused_total{code=\"550\",node=\"a1\",status=\"5.7.1\"} 0.0",
+                    "guerrilla_connections_rejected_total{node=\"a1\",reason=\"max_clients\"} 0.0",
                     "jvm_memory_used_bytes{", "jvm_gc_", "jvm_threads_live_threads", "process_files_open_files",
                     "process_uptime_seconds", "system_cpu_count")
-                    .containsPattern("(?m)^guerrillad_build_info\\{java=\"[^\"]+\",version=\"(?!dev\")[^\"]+\"} 1(\\.0)?$");
+                    .containsPattern("(?m)^guerrillad_build_info\\{java=\"[^\"]+\",node=\"a1\",version=\"(?!dev\")[^\"]+\"} 1(\\.0)?$");
             try (SmtpClient relay = new SmtpClient(port)) {
                 relay.reply();
                 relay.command("EHLO relay.test");
                 relay.command("MAIL FROM:<a@b.test>");
                 assertThat(relay.command("RCPT TO:<x@elsewhere.test>")).startsWith("550 5.7.1");
             }
-            assertThat(value(get(base + "/metrics").body(), "guerrilla_recipients_refused_total{code=\"550\",status=\"5.7.1\"}"))
+            assertThat(value(get(base + "/metrics").body(), "guerrilla_recipients_refused_total{code=\"550\",node=\"a1\",status=\"5.7.1\"}"))
                     .isEqualTo(1);
             for (int i = 0; i < 3; i++) {
                 assertThat(SmtpClient.deliver(port, "a@b.test", "n" + i + "@m.test", "metrics " + i)).startsWith("250 2.0.0");
@@ -78,18 +78,18 @@ class AdminIT {
             }
             String after = get(base + "/metrics").body();
 
-            assertThat(value(after, "guerrilla_messages_total{code=\"250\",outcome=\"accepted\"}")
-                    - value(before, "guerrilla_messages_total{code=\"250\",outcome=\"accepted\"}")).isEqualTo(3);
-            assertThat(value(after, "guerrilla_messages_total{code=\"552\",outcome=\"rejected\"}")).isEqualTo(1);
-            assertThat(value(after, "guerrilla_store_latency_seconds_count")
-                    - value(before, "guerrilla_store_latency_seconds_count")).isEqualTo(3);
-            assertThat(value(after, "guerrilla_store_batch_size_sum")
-                    - value(before, "guerrilla_store_batch_size_sum")).isEqualTo(3);
-            assertThat(value(after, "guerrilla_connections_total")
-                    - value(before, "guerrilla_connections_total")).isEqualTo(5);
-            assertThat(value(after, "guerrilla_received_bytes_total")
-                    - value(before, "guerrilla_received_bytes_total")).isGreaterThan(2700);
-            assertThat(after).contains("guerrilla_store_latency_seconds_bucket{le=");
+            assertThat(value(after, "guerrilla_messages_total{code=\"250\",node=\"a1\",outcome=\"accepted\"}")
+                    - value(before, "guerrilla_messages_total{code=\"250\",node=\"a1\",outcome=\"accepted\"}")).isEqualTo(3);
+            assertThat(value(after, "guerrilla_messages_total{code=\"552\",node=\"a1\",outcome=\"rejected\"}")).isEqualTo(1);
+            assertThat(value(after, "guerrilla_store_latency_seconds_count{node=\"a1\"}")
+                    - value(before, "guerrilla_store_latency_seconds_count{node=\"a1\"}")).isEqualTo(3);
+            assertThat(value(after, "guerrilla_store_batch_size_sum{node=\"a1\"}")
+                    - value(before, "guerrilla_store_batch_size_sum{node=\"a1\"}")).isEqualTo(3);
+            assertThat(value(after, "guerrilla_connections_total{node=\"a1\"}")
+                    - value(before, "guerrilla_connections_total{node=\"a1\"}")).isEqualTo(5);
+            assertThat(value(after, "guerrilla_received_bytes_total{node=\"a1\"}")
+                    - value(before, "guerrilla_received_bytes_total{node=\"a1\"}")).isGreaterThan(2700);
+            assertThat(after).contains("guerrilla_store_latency_seconds_bucket{node=\"a1\",le=");
 
             JsonNode stats = new ObjectMapper().readTree(get(base + "/api/stats").body());
             assertThat(stats.get("messages_accepted").asLong()).isEqualTo(3);
@@ -112,7 +112,7 @@ class AdminIT {
         int admin = Ports.free();
         Path cfg = dir.resolve("g.yaml");
         Files.writeString(cfg, "listen_interface: 127.0.0.1:" + port + "\nallowed_hosts: [m.test]\nmax_clients: 1\n"
-                + "store:\n  path: data/mail.db\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
+                + "node_name: a1\nstore:\n  path: data/mail.db\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
         try (ServerProcess server = ServerProcess.start(dir, port, "serve", "-c", cfg.toString());
              SmtpClient first = firstOfOne(port)) {
             server.awaitLog("admin listening");
@@ -120,7 +120,7 @@ class AdminIT {
                 assertThat(second.reply()).startsWith("421 4.7.0");
             }
             assertThat(value(get("http://127.0.0.1:" + admin + "/metrics").body(),
-                    "guerrilla_connections_rejected_total{reason=\"max_clients\"}")).isGreaterThanOrEqualTo(1);
+                    "guerrilla_connections_rejected_total{node=\"a1\",reason=\"max_clients\"}")).isGreaterThanOrEqualTo(1);
         }
     }
 
@@ -135,7 +135,7 @@ class AdminIT {
         int admin = Ports.free();
         Path cfg = dir.resolve("g.yaml");
         Files.writeString(cfg, "listen_interface: 127.0.0.1:" + port + "\nallowed_hosts: [m.test]\n"
-                + "store:\n  path: data/mail.db\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
+                + "node_name: a1\nstore:\n  path: data/mail.db\nadmin:\n  listen: 127.0.0.1:" + admin + "\n");
         List<Socket> stalled = new ArrayList<>();
         try (ServerProcess server = ServerProcess.start(dir, port, "serve", "-c", cfg.toString())) {
             server.awaitLog("admin listening");

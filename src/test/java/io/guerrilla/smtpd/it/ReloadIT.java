@@ -151,6 +151,25 @@ class ReloadIT {
         }
     }
 
+    @Test
+    void nodeNameChangesOnlyWithARestart(@TempDir Path dir) throws Exception {
+        int port = Ports.free();
+        Path cfg = dir.resolve("g.yaml");
+        Files.writeString(cfg, config(port, "r.test", "node_name: edge-1\n"));
+        try (ServerProcess server = ServerProcess.start(dir, port, "serve", "-c", cfg.toString())) {
+            Files.writeString(cfg, config(port, "r.test", "node_name: edge-2\n"));
+            server.signal("HUP");
+            server.awaitLog("config reloaded");
+            assertThat(SmtpClient.deliver(port, "a@b.test", "x@r.test", "after reload")).startsWith("250 2.0.0");
+            server.awaitLog("message stored");
+
+            // Metrics, logs and Received headers keep telling one node's story until it restarts.
+            assertThat(server.logText()).contains("SIGHUP: node_name changed; restart to apply it node=edge-1")
+                    .containsPattern("message stored .* node=edge-1")
+                    .doesNotContain("node=edge-2");
+        }
+    }
+
     static List<String> recipients(Path db) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement();

@@ -39,7 +39,7 @@ class PipelineProcessorsTest {
                 assertThat(send(c, "<ä@utf8.test> SMTPUTF8", "<ü@example.com>", "Subject: utf8\r\n\r\nx\r\n")).startsWith("250");
             }
             List<Map<String, Object>> rows = server.rows();
-            assertThat(mail(rows.get(0))).contains("\tby mx.test.local with SMTP id ");
+            assertThat(mail(rows.get(0))).contains("\tby mx.test.local (guerrillad node-t) with SMTP id ");
             assertThat(mail(rows.get(1))).startsWith("Delivered-To: ü@example.com\r\n").contains(" with UTF8SMTP id ");
             assertThat(rows.get(1).get("to")).isEqualTo("ü@example.com");
         }

@@ -80,7 +80,7 @@ class BdatTest {
         byte[] expected = sent.toByteArray();
         byte[] tail = java.util.Arrays.copyOfRange(mail, mail.length - expected.length, mail.length);
         assertThat(tail).isEqualTo(expected);
-        assertThat(TestServer.mail(rows.get(0))).contains("\tby mx.test.local with ESMTP id ");
+        assertThat(TestServer.mail(rows.get(0))).contains("\tby mx.test.local (guerrillad node-t) with ESMTP id ");
     }
 
     @Test

@@ -78,7 +78,7 @@ final class EmbeddedSessions {
         c.allowedHosts = List.of("example.com");
         customise.accept(c);
         assertThat(c.validate()).isEmpty();
-        EmbeddedChannel ch = withMockClock(new SmtpSessionHandler(ListenerSettings.from(c), delivery,
+        EmbeddedChannel ch = withMockClock(new SmtpSessionHandler(ListenerSettings.from(c, c.nodeName), delivery,
                 new PerAddressConnectionLimiter(0, 0), ServerMetrics.NONE, () -> false, Runnable::run, MemoryBudget.UNBOUNDED,
                 StorageSpace.UNLIMITED));
         assertThat(replies(ch)).startsWith("220 ");

@@ -81,7 +81,7 @@ class RawSocketTransactionTest {
             assertThat(alice.get("is_tls")).isEqualTo(0);
             String mail = new String((byte[]) alice.get("mail"), StandardCharsets.UTF_8);
             assertThat(mail).startsWith("Delivered-To: Alice@Example.com\r\nReceived: from client.test ([127.0.0.1])\r\n"
-                    + "\tby mx.test.local with ESMTP id " + queueId + "\r\n\tfor <Alice@Example.com>; ");
+                    + "\tby mx.test.local (guerrillad node-t) with ESMTP id " + queueId + "\r\n\tfor <Alice@Example.com>; ");
             assertThat(mail).contains("\r\n\r\n--b1\r\n\r\n.dot-stuffed line\r\n--b1--\r\n").endsWith("--b1--\r\n");
 
             Map<String, Object> bob = rows.get(1);

@@ -101,7 +101,7 @@ class SpillBackpressureTest {
         c.spillThreshold = 4096;
         c.spillDirectory = spill.toString();
         assertThat(c.validate()).isEmpty();
-        return ListenerSettings.from(c);
+        return ListenerSettings.from(c, c.nodeName);
     }
 
     @Test

@@ -70,7 +70,7 @@ class StartTlsTest {
         Map<String, Object> row = onlyRowWith("marker-starttls");
         assertThat(row.get("is_tls")).isEqualTo(1);
         assertThat(new String((byte[]) row.get("mail"), StandardCharsets.UTF_8))
-                .contains("Received: from client.test ([127.0.0.1])\r\n\tby mx.test.local with ESMTPS id ");
+                .contains("Received: from client.test ([127.0.0.1])\r\n\tby mx.test.local (guerrillad node-t) with ESMTPS id ");
     }
 
     @Test

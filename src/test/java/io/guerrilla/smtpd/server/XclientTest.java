@@ -50,7 +50,7 @@ class XclientTest {
         Map<String, Object> row = trusting.onlyRowWithSubject("xclient-v4");
         assertThat(row.get("ip_addr")).isEqualTo("203.0.113.9");
         assertThat(new String((byte[]) row.get("mail"), StandardCharsets.UTF_8))
-                .contains("Received: from relay.example.net ([203.0.113.9])\r\n\tby mx.test.local with ESMTP id");
+                .contains("Received: from relay.example.net ([203.0.113.9])\r\n\tby mx.test.local (guerrillad node-t) with ESMTP id");
     }
 
     @Test

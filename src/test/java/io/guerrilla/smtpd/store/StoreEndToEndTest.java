@@ -114,7 +114,7 @@ class StoreEndToEndTest {
 
             String mail = new String(body(alice, bodies), StandardCharsets.UTF_8);
             assertThat(mail).startsWith("Delivered-To: Alice@Example.com\r\nReceived: from client.test ([127.0.0.1])\r\n"
-                    + "\tby mx.test.local with ESMTP id " + queueId + "\r\n\tfor <Alice@Example.com>; ");
+                    + "\tby mx.test.local (guerrillad node-t) with ESMTP id " + queueId + "\r\n\tfor <Alice@Example.com>; ");
             assertThat(mail).contains("Subject: =?UTF-8?B?SMOpbGxvIHfDtnJsZA==?=\r\n")
                     .endsWith("\r\n\r\n--b1\r\n\r\n.dot-stuffed line\r\n--b1--\r\n");
             assertThat(new String(body(bob, bodies), StandardCharsets.UTF_8)).startsWith("Delivered-To: bob@sub.example.org\r\n");

@@ -86,7 +86,8 @@ public final class LoadClients implements AutoCloseable {
         return n == null ? 0 : n.get();
     }
 
-    private static void sleep(long ms) {
+    /** A pause that an interrupt ends early (keeping the interrupt): for client threads backing off. */
+    static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

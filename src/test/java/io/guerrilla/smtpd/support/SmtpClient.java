@@ -28,7 +28,12 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     public SmtpClient(String host, int port) throws IOException {
-        socket = new Socket(host, port);
+        this(new Socket(host, port));
+    }
+
+    /** Over a socket already connected (e.g. from a chosen local address). */
+    public SmtpClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();

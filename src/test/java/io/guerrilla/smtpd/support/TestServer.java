@@ -51,6 +51,7 @@ public final class TestServer implements AutoCloseable {
         GuerrillaConfig c = new GuerrillaConfig();
         c.listenInterface = "127.0.0.1:0";
         c.hostName = "mx.test.local";
+        c.nodeName = "node-t";
         c.allowedHosts = List.of("localhost", "example.com", "*.example.org");
         c.store.path = dir.resolve("guerrilla.db").toString();
         c.logLevel = "warn";

@@ -96,7 +96,7 @@ public class StoreBenchmark {
     private Envelope envelope() {
         MessageBody body = new MessageBody(ByteBufAllocator.DEFAULT, 1L << 30, 1 << 20, dir);
         body.append(Unpooled.wrappedBuffer(content), 0, content.length);
-        return new Envelope(QueueIds.next(), Instant.now(), "mx.example.com", "192.0.2.10", "relay.example.net",
+        return new Envelope(QueueIds.next(), Instant.now(), "mx.example.com", "node-1", "192.0.2.10", "relay.example.net",
                 "ESMTP", false, new MailAddress("sender", "example.net"), List.of(new MailAddress("alice", "example.com")),
                 body);
     }
