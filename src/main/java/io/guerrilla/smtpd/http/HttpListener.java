@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.guerrilla.smtpd.config.HostPort;
+import io.guerrilla.smtpd.server.ListenException;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.util.JavalinBindException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.ConnectionLimit;
@@ -74,7 +76,7 @@ public final class HttpListener implements AutoCloseable {
     }
 
     /**
-     * Binds and starts; throws if the address cannot be bound.
+     * Binds and starts; a port that cannot be bound throws {@link ListenException} naming the address.
      *
      * @param sslContext null for plain HTTP
      */
@@ -115,7 +117,16 @@ public final class HttpListener implements AutoCloseable {
                 g.register(config.routes);
             }
         });
-        app.start();
+        try {
+            app.start();
+        } catch (JavalinBindException e) {
+            // Jetty wraps the system's BindException ("Address already in use") in its own IOException.
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw new ListenException(s.address(), root);
+        }
         return new HttpListener(app, tls, s.name());
     }
 

@@ -12,7 +12,7 @@ import java.util.Locale;
  */
 public final class ListenException extends RuntimeException {
 
-    ListenException(HostPort address, Throwable cause) {
+    public ListenException(HostPort address, Throwable cause) {
         super("cannot listen on " + address + ": " + reason(cause), cause);
     }
 

@@ -50,4 +50,21 @@ class StartupIT {
             assertThat(Files.readString(log)).contains("ERROR").contains("cannot start: " + expected);
         }
     }
+
+    @Test
+    void theReadingAndAdminListenersNameAPortInUseToo(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            String expected = "cannot listen on 127.0.0.1:" + port + ": address already in use";
+            for (String listener : List.of("http:\n  listen: 127.0.0.1:" + port + "\n",
+                    "http:\n  listen: \"\"\nadmin:\n  listen: 127.0.0.1:" + port + "\n")) {
+                Path cfg = dir.resolve("g.yaml");
+                Files.writeString(cfg, "listen_interface: 127.0.0.1:0\nallowed_hosts: [s.test]\n"
+                        + "store:\n  path: " + dir.resolve("mail.db") + "\n" + listener);
+                Commands.Result r = Commands.exec(List.of(ServerProcess.launcher().toString(), "serve", "-c", cfg.toString()));
+                assertThat(r.exitCode()).as(listener).isNotZero();
+                assertThat(r.output()).as(listener).contains("cannot start: " + expected);
+            }
+        }
+    }
 }
