@@ -434,8 +434,8 @@ public final class SqlStore implements MailStore {
     }
 
     /**
-     * A network database's COMMIT whose connection breaks (or times out) before the answer leaves the
-     * outcome unknown: the server may have committed before the break, or (frozen) commit when it
+     * A network database's COMMIT that fails other than by a rollback the database reports (its
+     * connection breaks, it times out) leaves the outcome unknown: the server may have committed before the break, or (frozen) commit when it
      * resumes. Its messages are answered 451 like every failure, as every MTA must, and may then be
      * stored too; the one case where a refused message can be, logged so an operator can find it.
      * A failure before COMMIT was sent, or any SQLite failure, is certain: nothing was committed.
@@ -444,8 +444,8 @@ public final class SqlStore implements MailStore {
         try {
             c.commit();
         } catch (SQLException e) {
-            if (dialect != SqlDialect.SQLITE && unavailable(e)) {
-                log.warn("commit outcome unknown for {} messages: the connection to {} broke during COMMIT ({});"
+            if (dialect != SqlDialect.SQLITE && !rolledBack(e)) {
+                log.warn("commit outcome unknown for {} messages: COMMIT on {} failed without a rollback ({});"
                         + " they get 451 4.3.0 and may be stored as well", messages, describe(), SqlDialect.redact(e.getMessage()));
             }
             throw e;
@@ -602,6 +602,16 @@ public final class SqlStore implements MailStore {
      * SQLSTATE class 08 (connection exception), PostgreSQL's 57P (server shutting down), or the pool's
      * connection timeout.
      */
+    /**
+     * The database said it rolled the transaction back (SQLSTATE class 40: deadlock, serialization
+     * failure): nothing was committed. Any other failure of a COMMIT (a broken connection, a timeout,
+     * an interrupted statement) leaves the outcome unknown.
+     */
+    static boolean rolledBack(SQLException e) {
+        return e instanceof java.sql.SQLTransactionRollbackException
+                || (e.getSQLState() != null && e.getSQLState().startsWith("40"));
+    }
+
     static boolean unavailable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
